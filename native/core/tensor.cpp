@@ -91,3 +91,5 @@ TS_API int ts_add_(ts_tensor t, ts_tensor other, double alpha) { TS_STATUS(t->ad
 TS_API int ts_mul_scalar_(ts_tensor t, double value) { TS_STATUS(t->mul_(value)) }
 // Replaces the storage behind a tensor (as `param.data = new` in PyTorch): handles that point at it stay valid.
 TS_API int ts_set_data(ts_tensor t, ts_tensor data) { TS_STATUS(t->set_data(*data)) }
+TS_API int ts_normal_(ts_tensor t, double mean, double std) { TS_STATUS(t->normal_(mean, std)) }
+TS_API int ts_uniform_(ts_tensor t, double from, double to) { TS_STATUS(t->uniform_(from, to)) }

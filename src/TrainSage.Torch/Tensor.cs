@@ -183,6 +183,18 @@ public sealed partial class Tensor : IDisposable
         return this;
     }
 
+    public Tensor normal_(double mean = 0, double std = 1)
+    {
+        NativeMethods.Check(NativeMethods.ts_normal_(Handle, mean, std));
+        return this;
+    }
+
+    public Tensor uniform_(double from = 0, double to = 1)
+    {
+        NativeMethods.Check(NativeMethods.ts_uniform_(Handle, from, to));
+        return this;
+    }
+
     /// <summary>Replaces this tensor's data with <paramref name="data"/>'s (PyTorch's <c>t.data = data</c>).</summary>
     public void set_data(Tensor data) => NativeMethods.Check(NativeMethods.ts_set_data(Handle, data.Handle));
 

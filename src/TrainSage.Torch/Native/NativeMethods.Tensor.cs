@@ -44,6 +44,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ts_add_(H t, H other, double alpha);
     [LibraryImport(Lib)] internal static partial int ts_mul_scalar_(H t, double value);
     [LibraryImport(Lib)] internal static partial int ts_set_data(H t, H data);
+    [LibraryImport(Lib)] internal static partial int ts_normal_(H t, double mean, double std);
+    [LibraryImport(Lib)] internal static partial int ts_uniform_(H t, double from, double to);
 
     [LibraryImport(Lib)] internal static partial int ts_requires_grad(H t);
     [LibraryImport(Lib)] internal static partial int ts_set_requires_grad(H t, int value);
