@@ -5,6 +5,8 @@
 // loss.backward() from C# flows through them.
 #include "api.h"
 
+#include <c10/core/GradMode.h>
+
 TS_API int ts_requires_grad(ts_tensor t) { return t->requires_grad() ? 1 : 0; }
 TS_API int ts_set_requires_grad(ts_tensor t, int value) { TS_STATUS(t->set_requires_grad(value != 0)) }
 TS_API int ts_is_leaf(ts_tensor t) { return t->is_leaf() ? 1 : 0; }
@@ -25,5 +27,5 @@ TS_API int ts_set_grad(ts_tensor t, ts_tensor grad) {
   TS_STATUS(t->mutable_grad() = grad ? *grad : at::Tensor())
 }
 
-TS_API int ts_grad_enabled() { return at::GradMode::is_enabled() ? 1 : 0; }
-TS_API void ts_set_grad_enabled(int enabled) { at::GradMode::set_enabled(enabled != 0); }
+TS_API int ts_grad_enabled() { return c10::GradMode::is_enabled() ? 1 : 0; }
+TS_API void ts_set_grad_enabled(int enabled) { c10::GradMode::set_enabled(enabled != 0); }

@@ -3,6 +3,8 @@
 
 #include <torch/optim/adamw.h>
 
+#include <c10/core/GradMode.h>
+
 #include <cmath>
 #include <sstream>
 #include <type_traits>
@@ -50,7 +52,7 @@ TS_API int ts_adamw_add_param_group(ts_optimizer opt, const ts_tensor* params, i
     opt->add_param_group(torch::optim::OptimizerParamGroup(ts::list(params, n), std::move(options)));
   })
 }
-TS_API int ts_optimizer_step(ts_optimizer opt) { TS_STATUS(torch::NoGradGuard guard; opt->step()) }
+TS_API int ts_optimizer_step(ts_optimizer opt) { TS_STATUS(c10::NoGradGuard guard; opt->step()) }
 TS_API int ts_optimizer_zero_grad(ts_optimizer opt) { TS_STATUS(opt->zero_grad()) }
 TS_API int64_t ts_optimizer_group_count(ts_optimizer opt) { return static_cast<int64_t>(opt->param_groups().size()); }
 TS_API int ts_adamw_set_lr(ts_optimizer opt, int64_t group, double lr) { TS_STATUS(group_options(opt, group).lr(lr)) }
@@ -89,7 +91,7 @@ TS_API int ts_adamw_set_state(ts_optimizer opt, ts_tensor param, int64_t step, t
 // before clipping, which is NaN or Inf when a gradient is not finite (then nothing is scaled), or -1 on error.
 TS_API double ts_clip_grad_norm(const ts_tensor* params, int64_t n, double max_norm) {
   try {
-    at::NoGradGuard guard;
+    c10::NoGradGuard guard;
     std::vector<at::Tensor> norms;
     for (int64_t i = 0; i < n; ++i)
       if (params[i]->grad().defined()) norms.push_back(params[i]->grad().detach().to(at::kFloat).norm(2));

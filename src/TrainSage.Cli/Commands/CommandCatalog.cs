@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace TrainSage.Cli.Commands;
+
+/// <summary>Every verb of the trainsage executable.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All() =>
+    [
+        SmokeCommand.Create(),
+    ];
+}
