@@ -12,7 +12,7 @@ public static class Logging
     public static int RankFromEnvironment() =>
         int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMI_RANK"), out var r) ? r : 0;
 
-    public static Serilog.ILogger Create(int rank, string? logFile, bool consoleOnAllRanks = false)
+    public static Serilog.Core.Logger Create(int rank, string? logFile, bool consoleOnAllRanks = false)
     {
         const string template = "[{Timestamp:HH:mm:ss} {Level:u3} rank {Rank}] {Message:lj}{NewLine}{Exception}";
         var config = new LoggerConfiguration()

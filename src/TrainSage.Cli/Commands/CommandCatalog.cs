@@ -7,6 +7,11 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All() =>
     [
+        TrainCommands.Pretrain(),
+        TrainCommands.Finetune(),
+        CompareCommands.Compare(),
+        CompareCommands.Plot(),
+        DataCommands.Create(),
         SmokeCommand.Create(),
     ];
 }
