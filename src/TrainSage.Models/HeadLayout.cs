@@ -1,0 +1,29 @@
+namespace TrainSage.Models;
+
+/// <summary>Moves between the residual layout [batch, tokens, heads * head_dim] and attention's [batch, heads, tokens, head_dim].</summary>
+internal static class HeadLayout
+{
+    public static Tensor Split(Tensor x, long heads)
+    {
+        var (batch, tokens, width) = (x.size(0), x.size(1), x.size(2));
+        using var grouped = x.view(batch, tokens, heads, width / heads);
+        return grouped.transpose(1, 2);
+    }
+
+    public static Tensor Merge(Tensor y)
+    {
+        var (batch, heads, tokens, headDim) = (y.size(0), y.size(1), y.size(2), y.size(3));
+        using var swapped = y.transpose(1, 2);
+        return swapped.reshape(batch, tokens, heads * headDim);
+    }
+
+    /// <summary>Repeats each key/value head for the query heads that share it: head h reads kv head h / repeats (HF's repeat_kv).</summary>
+    public static Tensor RepeatKv(Tensor x, long repeats)
+    {
+        if (repeats == 1) return x.alias();
+        var (batch, kvHeads, tokens, headDim) = (x.size(0), x.size(1), x.size(2), x.size(3));
+        using var widened = x.unsqueeze(2);
+        using var expanded = widened.expand(batch, kvHeads, repeats, tokens, headDim);
+        return expanded.reshape(batch, kvHeads * repeats, tokens, headDim);
+    }
+}
