@@ -112,7 +112,7 @@ public class DatasetPreparerTests
         using var folder = new TempDirectory();
         folder.Write("table.csv", "a,b\n");
 
-        var unsupported = Assert.Throws<NotSupportedException>(() =>
+        var unsupported = Assert.Throws<ArgumentException>(() =>
             Prepare(new DatasetPrepareOptions(["*"], folder["out"], BaseDirectory: folder.Path)));
         Assert.Contains("table.csv", unsupported.Message);
         Assert.Contains(".txt, .md, .rst, .jsonl", unsupported.Message);

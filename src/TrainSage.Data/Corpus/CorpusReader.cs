@@ -16,7 +16,7 @@ public static class CorpusReader
     {
         foreach (var file in files)
             if (!IsText(file) && !IsJsonLines(file))
-                throw new NotSupportedException(
+                throw new ArgumentException(
                     $"Input '{file}' has an unsupported extension. Supported: {string.Join(", ", TextExtensions)}, " +
                     $"{JsonLinesExtension} (one JSON object per line). Narrow the input pattern (e.g. data/*.txt).");
     }
