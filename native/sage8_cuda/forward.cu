@@ -1,0 +1,215 @@
+// The fused forward: FlashAttention-2 tiling with mma.sync INT8. A thread block owns 128 query rows (8 warps x
+// 16 rows) and walks the key blocks with K and V^T double-buffered through cp.async. Per key block:
+// S = int32(Q K^T) * (sQ * sK) * softmax_scale, the online softmax, P~ quantized per row (scale rowmax / 127)
+// straight from the S registers into an INT8 A fragment, O += int32(P V) * sP * sV[channel].
+#include "kernels.h"
+#include "tile.cuh"
+
+#include <cmath>
+
+namespace sage8_cuda {
+namespace {
+
+constexpr int kQueryRows = 128;
+constexpr int kThreads = 256;
+
+// Shared memory: Q [128][D], two stages of K [BK][D] and V^T [D][BK] (INT8) and of sV [D] (fp32).
+template <int D, int BK>
+struct ForwardSmem {
+  static constexpr int kQStride = D + kRowPad;
+  static constexpr int kVStride = BK + kRowPad;
+  static constexpr int kQ = 0;
+  static constexpr int kK = kQ + kQueryRows * kQStride;
+  static constexpr int kV = kK + 2 * BK * kQStride;
+  static constexpr int kSv = kV + 2 * D * kVStride;
+  static constexpr int kBytes = kSv + 2 * D * 4;
+};
+
+template <int D, int BK, bool kCausal>
+__global__ void __launch_bounds__(kThreads, 1)
+    forward_kernel(const ForwardParams f, int n, int npad, float softmax_scale) {
+  using S = ForwardSmem<D, BK>;
+  extern __shared__ __align__(16) uint8_t smem[];
+  uint8_t* q_s = smem + S::kQ;
+  uint8_t* k_s = smem + S::kK;
+  uint8_t* v_s = smem + S::kV;
+  float* sv_s = reinterpret_cast<float*>(smem + S::kSv);
+
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, gid = lane >> 2, tq = lane & 3;
+  const int bh = blockIdx.y;
+  // Causal: the last query blocks see the most keys, so they start first.
+  const int q0 = (kCausal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kQueryRows;
+  const int nb = npad / BK;
+  const int tiles = kCausal ? min(nb, (min(q0 + kQueryRows, n) - 1) / BK + 1) : nb;
+  const int row_w = q0 + 16 * warp;  // the warp's first query row
+
+  const uint8_t* qg = reinterpret_cast<const uint8_t*>(f.q8) + (int64_t)bh * npad * D;
+  const uint8_t* kg = reinterpret_cast<const uint8_t*>(f.k8) + (int64_t)bh * npad * D;
+  const uint8_t* vg = reinterpret_cast<const uint8_t*>(f.vt) + (int64_t)bh * D * npad;
+  const float* svg = f.sv + (int64_t)bh * nb * D;
+  const float* skg = f.sk + (int64_t)bh * nb;
+  // Rows past npad (a 128-row thread block over 64-token blocks) are zero; any block's scale serves them.
+  const float sq = f.sq[(int64_t)bh * nb + min(row_w / BK, nb - 1)];
+
+  auto load_kv = [&](int j, int stage) {
+    load_tile_async<BK, D, kThreads>(k_s + stage * BK * S::kQStride, kg + (int64_t)j * BK * D, D, BK, tid);
+    load_tile_async<D, BK, kThreads>(v_s + stage * D * S::kVStride, vg + (int64_t)j * BK, npad, D, tid);
+    load_vec_async<D * 4, kThreads>(sv_s + stage * D, svg + (int64_t)j * D, tid);
+  };
+  load_tile_async<kQueryRows, D, kThreads>(q_s, qg + (int64_t)q0 * D, D, npad - q0, tid);
+  load_kv(0, 0);
+  cp_async_commit();
+
+  float o[D / 8][4];
+#pragma unroll
+  for (int i = 0; i < D / 8; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) o[i][e] = 0.f;
+  // Per accumulator row (r = 0: row gid, r = 1: row gid + 8): running max (natural units) and this thread's
+  // share of the running sum.
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+  uint32_t qf[D / 32][4];
+
+  for (int j = 0; j < tiles; ++j) {
+    const int stage = j & 1;
+    if (j + 1 < tiles) {
+      load_kv(j + 1, stage ^ 1);
+      cp_async_commit();
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    __syncthreads();
+    if (j == 0) {
+#pragma unroll
+      for (int kk = 0; kk < D / 32; ++kk) load_a(qf[kk], q_s, S::kQStride, 16 * warp, 32 * kk, lane);
+    }
+    const uint8_t* kt = k_s + stage * BK * S::kQStride;
+    const uint8_t* vt = v_s + stage * D * S::kVStride;
+    const float* sv = sv_s + stage * D;
+
+    float s[BK / 8][4];
+    {
+      int acc[BK / 8][4];
+#pragma unroll
+      for (int i = 0; i < BK / 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc[i][e] = 0;
+#pragma unroll
+      for (int np = 0; np < BK / 16; ++np)
+#pragma unroll
+        for (int kk = 0; kk < D / 32; ++kk) {
+          uint32_t b[4];
+          load_b2(b, kt, S::kQStride, 16 * np, 32 * kk, lane);
+          mma_s8(acc[2 * np], qf[kk], b[0], b[1]);
+          mma_s8(acc[2 * np + 1], qf[kk], b[2], b[3]);
+        }
+      const float c = (sq * skg[j]) * softmax_scale;
+#pragma unroll
+      for (int i = 0; i < BK / 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) s[i][e] = static_cast<float>(acc[i][e]) * c;
+    }
+    const int k0 = j * BK;
+    if (k0 + BK > n || (kCausal && k0 + BK - 1 > row_w)) {
+#pragma unroll
+      for (int i = 0; i < BK / 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int key = k0 + 8 * i + 2 * tq + (e & 1), row = row_w + gid + 8 * (e >> 1);
+          if (key >= n || (kCausal && key > row)) s[i][e] = -INFINITY;
+        }
+    }
+
+    // Online softmax. A row with every key so far masked keeps m = -inf and exponentiates against 0.
+    float m_ref_log2[2], inverse[2], p_scale[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int i = 0; i < BK / 8; ++i) mx = fmaxf(mx, fmaxf(s[i][2 * r], s[i][2 * r + 1]));
+      mx = quad_max(mx);
+      const float m_new = fmaxf(m[r], mx);
+      const float m_ref = m_new == -INFINITY ? 0.f : m_new;
+      const float alpha = fast_exp2((m[r] - m_ref) * kLog2e);
+      m[r] = m_new;
+      m_ref_log2[r] = m_ref * kLog2e;
+      // The row's largest P~, computed exactly as that element's P~ is below.
+      const float p_max = fast_exp2(fmaf(mx, kLog2e, -m_ref_log2[r]));
+      inverse[r] = p_max > 0.f ? 127.f / p_max : 0.f;
+      p_scale[r] = p_max / 127.f;
+      l[r] *= alpha;
+#pragma unroll
+      for (int i = 0; i < D / 8; ++i) {
+        o[i][2 * r] *= alpha;
+        o[i][2 * r + 1] *= alpha;
+      }
+    }
+    uint32_t pf[BK / 32][4];
+    {
+      int pq[BK / 8][4];
+#pragma unroll
+      for (int i = 0; i < BK / 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int r = e >> 1;
+          const float p = fast_exp2(fmaf(s[i][e], kLog2e, -m_ref_log2[r]));
+          l[r] += p;  // l sums the unquantized P~, as the reference
+          pq[i][e] = round_s8(p * inverse[r]);
+        }
+#pragma unroll
+      for (int kk = 0; kk < BK / 32; ++kk) pack_a(pf[kk], pq, kk);
+    }
+
+    // O += int32(P V) * sP[row] * sV[channel], 16 channels at a time to keep the int32 accumulators few.
+#pragma unroll
+    for (int dp = 0; dp < D / 16; ++dp) {
+      int acc[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+#pragma unroll
+      for (int kk = 0; kk < BK / 32; ++kk) {
+        uint32_t b[4];
+        load_b2(b, vt, S::kVStride, 16 * dp, 32 * kk, lane);
+        mma_s8(acc[0], pf[kk], b[0], b[1]);
+        mma_s8(acc[1], pf[kk], b[2], b[3]);
+      }
+#pragma unroll
+      for (int x = 0; x < 2; ++x) {
+        const int d = 16 * dp + 8 * x + 2 * tq;
+        const float v0 = sv[d], v1 = sv[d + 1];
+        o[2 * dp + x][0] += static_cast<float>(acc[x][0]) * p_scale[0] * v0;
+        o[2 * dp + x][1] += static_cast<float>(acc[x][1]) * p_scale[0] * v1;
+        o[2 * dp + x][2] += static_cast<float>(acc[x][2]) * p_scale[1] * v0;
+        o[2 * dp + x][3] += static_cast<float>(acc[x][3]) * p_scale[1] * v1;
+      }
+    }
+    __syncthreads();  // every warp is done with this stage before the next iteration refills it
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const float lt = quad_sum(l[r]);
+    const int row = row_w + gid + 8 * r;
+    if (row < n) {
+      uint16_t* dst = f.o + ((int64_t)bh * n + row) * D + 2 * tq;
+#pragma unroll
+      for (int i = 0; i < D / 8; ++i) store_bf16x2(dst + 8 * i, o[i][2 * r] / lt, o[i][2 * r + 1] / lt);
+      if (tq == 0) f.lse[(int64_t)bh * n + row] = m[r] + logf(lt);
+    }
+  }
+}
+
+}  // namespace
+
+void launch_forward_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream) {
+  const dim3 grid((p.tokens + kQueryRows - 1) / kQueryRows, p.batch_heads);
+  with_config(p, [&](auto d, auto b, auto c) {
+    constexpr int kD = decltype(d)::value, kBK = decltype(b)::value;
+    constexpr int kBytes = ForwardSmem<kD, kBK>::kBytes;
+    auto kernel = forward_kernel<kD, kBK, decltype(c)::value>;
+    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
+    kernel<<<grid, kThreads, kBytes, stream>>>(f, p.tokens, p.padded(), p.softmax_scale());
+  });
+  check_launch("sage8 forward kernel");
+}
+
+}  // namespace sage8_cuda

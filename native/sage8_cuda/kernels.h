@@ -1,0 +1,108 @@
+// The kernel families' parameters and host launchers (internal to native/sage8_cuda; pipeline.cu strings them
+// together). Layouts, per (batch, head) row bh, with n tokens padded to npad (whole blocks) and nb blocks:
+//   q8, k8     [bh][npad][D]  INT8, token-major (padding rows zero)
+//   qt, kt, vt, dot  [bh][D][npad]  INT8, channel-major, tokens in perm32 order within each group of 32
+//   sq, sk     [bh][nb]       per-block scales;  sv, sdo [bh][nb][D] per block and channel
+//   lse2       [bh][npad]     LSE * log2(e), +inf on padding rows;  delta [bh][npad] rowsum(dO * O), 0 on padding
+#pragma once
+
+#include "pipeline.h"
+
+#include <cstdint>
+#include <type_traits>
+
+namespace sage8_cuda {
+
+// Throws std::runtime_error naming `what` if the last launch failed.
+void check_launch(const char* what);
+
+// Calls f(integral_constant<head_dim>, integral_constant<block>, bool_constant<causal>) for p's configuration:
+// one template instance per supported combination.
+template <typename F>
+void with_config(const Problem& p, F&& f) {
+  using std::integral_constant;
+  auto causal = [&](auto d, auto b) {
+    if (p.options.causal)
+      f(d, b, std::true_type{});
+    else
+      f(d, b, std::false_type{});
+  };
+  auto block = [&](auto d) {
+    if (p.options.block_size == 64)
+      causal(d, integral_constant<int, 64>{});
+    else
+      causal(d, integral_constant<int, 128>{});
+  };
+  if (p.head_dim == 64)
+    block(integral_constant<int, 64>{});
+  else
+    block(integral_constant<int, 128>{});
+}
+
+// ---- quantize.cu
+
+enum class ScaleMode {
+  kPerBlock,            // one scale per token block: scale [bh][nb]
+  kPerBlockAndChannel,  // one per token block and channel: scale [bh][nb][D]
+  kPerBlockBroadcast,   // one per token block, stored for every channel: scale [bh][nb][D]
+};
+
+struct QuantizeParams {
+  const uint16_t* x = nullptr;   // [bh][n][D] bf16
+  const float* mean = nullptr;   // [bh][D], subtracted before quantizing (K smoothing), or null
+  int8_t* rows = nullptr;        // [bh][npad][D], or null
+  int8_t* cols = nullptr;        // [bh][D][npad] perm32, or null
+  float* scale = nullptr;
+  ScaleMode mode = ScaleMode::kPerBlock;
+  // With x = dO only: delta = rowsum(dO * o), lse2 = lse * log2(e).
+  const uint16_t* o = nullptr;   // [bh][n][D] bf16
+  const float* lse = nullptr;    // [bh][n]
+  float* delta = nullptr;        // [bh][npad]
+  float* lse2 = nullptr;         // [bh][npad]
+};
+
+// mean[bh][d] = mean over the n tokens of k[bh][t][d], summed in a fixed order (deterministic). partial holds
+// k_mean_partials(p) * D floats per bh.
+int k_mean_partials(const Problem& p);
+void launch_k_mean(const Problem& p, const uint16_t* k, float* partial, float* mean, cudaStream_t stream);
+void launch_quantize(const Problem& p, const QuantizeParams& q, cudaStream_t stream);
+// dq[bh][t][d] = bf16(acc[bh][t][d]).
+void launch_dq_finalize(const Problem& p, const float* acc, uint16_t* dq, cudaStream_t stream);
+
+// ---- forward.cu
+
+struct ForwardParams {
+  const int8_t* q8;
+  const int8_t* k8;
+  const int8_t* vt;
+  const float* sq;
+  const float* sk;
+  const float* sv;
+  uint16_t* o;  // [bh][n][D] bf16
+  float* lse;   // [bh][n]
+};
+void launch_forward_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream);
+
+// ---- backward.cu
+
+struct BackwardParams {
+  const int8_t* q8;
+  const int8_t* qt;
+  const int8_t* k8;
+  const int8_t* kt;
+  const int8_t* dot;
+  const uint16_t* v;     // [bh][n][D] bf16
+  const uint16_t* dout;  // [bh][n][D] bf16
+  const float* sq;
+  const float* sk;
+  const float* sdo;
+  const float* lse2;
+  const float* delta;
+  float* dq_acc;  // [bh][n][D] fp32, zeroed before the launch
+  uint16_t* dk;   // [bh][n][D] bf16
+  uint16_t* dv;
+};
+// dV (one kernel) and dK with dQ accumulated by atomics (another).
+void launch_backward_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
+
+}  // namespace sage8_cuda

@@ -1,0 +1,194 @@
+// The workspace layout and the order of launches for one forward or backward.
+#include "kernels.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace sage8_cuda {
+
+float Problem::softmax_scale() const { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim))); }
+
+void check_problem(const Problem& p) {
+  const auto fail = [](const std::string& what) { throw std::invalid_argument("sage8 CUDA kernels: " + what); };
+  if (p.head_dim != 64 && p.head_dim != 128)
+    fail("head_dim " + std::to_string(p.head_dim) + " is not supported; they take 64 or 128 (the reference "
+         "backend takes any)");
+  if (p.options.block_size != 64 && p.options.block_size != 128)
+    fail("block size " + std::to_string(p.options.block_size) + " is not supported; use 64 or 128");
+  if (p.tokens < 1) fail("tokens must be at least 1, got " + std::to_string(p.tokens));
+  if (p.batch_heads < 1 || p.batch_heads > 65535)
+    fail("batch * heads must be in [1, 65535], got " + std::to_string(p.batch_heads) + "; split the batch");
+}
+
+void check_launch(const char* what) {
+  const cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) throw std::runtime_error(std::string(what) + " failed: " + cudaGetErrorString(err));
+}
+
+namespace {
+
+// Hands out 256-byte-aligned pieces of the workspace; with a null base it only measures.
+class Carver {
+ public:
+  explicit Carver(void* base) : base_(static_cast<char*>(base)) {}
+  template <typename T>
+  T* take(size_t count) {
+    const size_t offset = used_;
+    used_ += (count * sizeof(T) + 255) / 256 * 256;
+    return base_ ? reinterpret_cast<T*>(base_ + offset) : nullptr;
+  }
+  size_t used() const { return used_; }
+
+ private:
+  char* base_;
+  size_t used_ = 0;
+};
+
+// Layouts in kernels.h. The forward keeps V^T; the backward keeps Q^T, K^T, dO^T and dQ's fp32 accumulator.
+struct Workspace {
+  float* k_partial = nullptr;
+  float* k_mean = nullptr;
+  int8_t* q8 = nullptr;
+  int8_t* k8 = nullptr;
+  float* sq = nullptr;
+  float* sk = nullptr;
+  int8_t* vt = nullptr;
+  float* sv = nullptr;
+  int8_t* qt = nullptr;
+  int8_t* kt = nullptr;
+  int8_t* dot = nullptr;
+  float* sdo = nullptr;
+  float* delta = nullptr;
+  float* lse2 = nullptr;
+  float* dq_acc = nullptr;
+  size_t bytes = 0;
+};
+
+Workspace carve(const Problem& p, void* base, bool backward) {
+  Carver c(base);
+  const size_t bh = p.batch_heads, d = p.head_dim, npad = p.padded(), nb = p.blocks();
+  Workspace w;
+  w.k_partial = c.take<float>(bh * k_mean_partials(p) * d);
+  w.k_mean = c.take<float>(bh * d);
+  w.q8 = c.take<int8_t>(bh * npad * d);
+  w.k8 = c.take<int8_t>(bh * npad * d);
+  w.sq = c.take<float>(bh * nb);
+  w.sk = c.take<float>(bh * nb);
+  if (!backward) {
+    w.vt = c.take<int8_t>(bh * npad * d);
+    w.sv = c.take<float>(bh * nb * d);
+  } else {
+    w.qt = c.take<int8_t>(bh * npad * d);
+    w.kt = c.take<int8_t>(bh * npad * d);
+    w.dot = c.take<int8_t>(bh * npad * d);
+    w.sdo = c.take<float>(bh * nb * d);
+    w.delta = c.take<float>(bh * npad);
+    w.lse2 = c.take<float>(bh * npad);
+    w.dq_acc = c.take<float>(bh * p.tokens * d);
+  }
+  w.bytes = c.used();
+  return w;
+}
+
+ScaleMode vdo_mode(const Problem& p) {
+  return p.options.v_per_channel ? ScaleMode::kPerBlockAndChannel : ScaleMode::kPerBlockBroadcast;
+}
+
+// Q and (smoothed) K per token block, token-major; channel-major copies too for the backward.
+void quantize_qk(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
+                 cudaStream_t stream) {
+  QuantizeParams qp;
+  qp.x = q;
+  qp.rows = w.q8;
+  qp.cols = backward ? w.qt : nullptr;
+  qp.scale = w.sq;
+  launch_quantize(p, qp, stream);
+
+  QuantizeParams kp;
+  if (p.options.smooth_k) {
+    launch_k_mean(p, k, w.k_partial, w.k_mean, stream);
+    kp.mean = w.k_mean;
+  }
+  kp.x = k;
+  kp.rows = w.k8;
+  kp.cols = backward ? w.kt : nullptr;
+  kp.scale = w.sk;
+  launch_quantize(p, kp, stream);
+}
+
+}  // namespace
+
+size_t forward_workspace_bytes(const Problem& p) {
+  check_problem(p);
+  return carve(p, nullptr, false).bytes;
+}
+
+size_t backward_workspace_bytes(const Problem& p) {
+  check_problem(p);
+  return carve(p, nullptr, true).bytes;
+}
+
+void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v,
+                             void* workspace, cudaStream_t stream) {
+  check_problem(p);
+  const Workspace w = carve(p, workspace, false);
+  quantize_qk(p, w, q, k, false, stream);
+  QuantizeParams vp;
+  vp.x = v;
+  vp.cols = w.vt;
+  vp.scale = w.sv;
+  vp.mode = vdo_mode(p);
+  launch_quantize(p, vp, stream);
+}
+
+void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* workspace, cudaStream_t stream) {
+  check_problem(p);
+  const Workspace w = carve(p, workspace, false);
+  launch_forward_kernel(p, ForwardParams{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse}, stream);
+}
+
+void launch_forward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, uint16_t* o,
+                    float* lse, void* workspace, cudaStream_t stream) {
+  launch_forward_quantize(p, q, k, v, workspace, stream);
+  launch_forward_attention(p, o, lse, workspace, stream);
+}
+
+void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* o,
+                             const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream) {
+  check_problem(p);
+  const Workspace w = carve(p, workspace, true);
+  quantize_qk(p, w, q, k, true, stream);
+  QuantizeParams dp;
+  dp.x = dout;
+  dp.cols = w.dot;
+  dp.scale = w.sdo;
+  dp.mode = vdo_mode(p);
+  dp.o = o;
+  dp.lse = lse;
+  dp.delta = w.delta;
+  dp.lse2 = w.lse2;
+  launch_quantize(p, dp, stream);
+}
+
+void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,
+                               uint16_t* dk, uint16_t* dv, void* workspace, cudaStream_t stream) {
+  check_problem(p);
+  const Workspace w = carve(p, workspace, true);
+  const cudaError_t err =
+      cudaMemsetAsync(w.dq_acc, 0, sizeof(float) * size_t(p.batch_heads) * p.tokens * p.head_dim, stream);
+  if (err != cudaSuccess) throw std::runtime_error(std::string("sage8 dQ clear failed: ") + cudaGetErrorString(err));
+  const BackwardParams b{w.q8,  w.qt,  w.k8,  w.kt,    w.dot,  v,  dout, w.sq, w.sk,
+                         w.sdo, w.lse2, w.delta, w.dq_acc, dk, dv};
+  launch_backward_kernels(p, b, stream);
+  launch_dq_finalize(p, w.dq_acc, dq, stream);
+}
+
+void launch_backward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* o,
+                     const float* lse, const uint16_t* dout, uint16_t* dq, uint16_t* dk, uint16_t* dv,
+                     void* workspace, cudaStream_t stream) {
+  launch_backward_prepare(p, q, k, o, lse, dout, workspace, stream);
+  launch_backward_attention(p, v, dout, dq, dk, dv, workspace, stream);
+}
+
+}  // namespace sage8_cuda

@@ -1,0 +1,60 @@
+// The sage8 CUDA kernels behind a raw-pointer interface with no libtorch in it: the standalone harness and the
+// ATen entry point (aten.h) both call these. Numerics: ../../shared/DESIGN.md "sage8 numerics", as the
+// reference in native/sage8 implements them.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sage8_cuda {
+
+struct Options {
+  int block_size = 128;       // tokens per quantization block, and the tile the per-row/per-tile scales span
+  bool causal = false;        // query t sees keys 0..t
+  bool smooth_k = true;       // subtract K's per-channel mean over tokens before quantizing
+  bool v_per_channel = true;  // V and dO: one scale per token block and channel (false: per token block)
+};
+
+// batch_heads independent rows of [tokens, head_dim] bf16 (Q, K, V, O, dO), contiguous.
+struct Problem {
+  int batch_heads = 0;
+  int tokens = 0;
+  int head_dim = 0;
+  Options options;
+
+  int blocks() const { return (tokens + options.block_size - 1) / options.block_size; }
+  int padded() const { return blocks() * options.block_size; }
+  float softmax_scale() const;  // fp32(1 / sqrt(head_dim)), as the reference rounds it
+};
+
+// Throws std::invalid_argument naming what is not supported and what is.
+void check_problem(const Problem& p);
+
+// Device scratch the launches below need, in bytes (the pointer passed must be 256-byte aligned).
+size_t forward_workspace_bytes(const Problem& p);
+size_t backward_workspace_bytes(const Problem& p);
+
+// O = sage8 attention of q, k, v; lse = log-sum-exp of each query row's (smoothed) scaled scores, natural log,
+// [batch_heads, tokens] fp32. Tensors are raw bf16 bits. Asynchronous on `stream`; throws std::runtime_error
+// if a launch fails.
+void launch_forward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, uint16_t* o,
+                    float* lse, void* workspace, cudaStream_t stream);
+
+// dq, dk, dv of sum(O * dout), given the forward's o and lse. Recomputes the quantized Q and K (deterministic,
+// identical to the forward's). dQ is accumulated across key blocks with fp32 atomics.
+void launch_backward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* o,
+                     const float* lse, const uint16_t* dout, uint16_t* dq, uint16_t* dk, uint16_t* dv,
+                     void* workspace, cudaStream_t stream);
+
+// The two halves of each launch, for per-stage timings: quantization passes, then the attention kernels.
+void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v,
+                             void* workspace, cudaStream_t stream);
+void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* workspace, cudaStream_t stream);
+void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* o,
+                             const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream);
+void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,
+                               uint16_t* dk, uint16_t* dv, void* workspace, cudaStream_t stream);
+
+}  // namespace sage8_cuda

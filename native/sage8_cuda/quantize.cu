@@ -1,0 +1,222 @@
+// Quantization passes (memory-bound, one read of each input): K's per-channel mean, per-block INT8 with absmax
+// scales for Q, K, V and dO (token-major and/or channel-major perm32 copies), dO's rowsum(dO * O) and LSE in
+// log2 units, and the final fp32 -> bf16 conversion of dQ.
+#include "kernels.h"
+#include "tile.cuh"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sage8_cuda {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kMeanChunk = 512;  // tokens per partial sum of K's mean: enough thread blocks for long rows
+
+__device__ inline void unpack_bf16x8(const uint4& v, float (&x)[8]) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    x[2 * i] = bits_to_float(w[i] << 16);
+    x[2 * i + 1] = bits_to_float(w[i] & 0xffff0000u);
+  }
+}
+
+// partial[bh][chunk][d] = sum of k over the chunk's tokens, in a fixed order.
+template <int D>
+__global__ void __launch_bounds__(kThreads) k_sum_kernel(const uint16_t* __restrict__ k, float* __restrict__ partial,
+                                                          int n) {
+  constexpr int kVecs = D / 8, kRows = kThreads / kVecs;
+  __shared__ float sums[kRows][D];
+  const int tid = threadIdx.x, c = tid % kVecs, r = tid / kVecs;
+  const int chunk = blockIdx.x, bh = blockIdx.y;
+  const uint16_t* src = k + (int64_t)bh * n * D + 8 * c;
+  const int end = min(n, (chunk + 1) * kMeanChunk);
+  float acc[8] = {};
+#pragma unroll 4
+  for (int t = chunk * kMeanChunk + r; t < end; t += kRows) {
+    float x[8];
+    unpack_bf16x8(*reinterpret_cast<const uint4*>(src + (int64_t)t * D), x);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[e] += x[e];
+  }
+#pragma unroll
+  for (int e = 0; e < 8; ++e) sums[r][8 * c + e] = acc[e];
+  __syncthreads();
+  if (tid < D) {
+    float s = 0.f;
+    for (int i = 0; i < kRows; ++i) s += sums[i][tid];
+    partial[((int64_t)bh * gridDim.x + chunk) * D + tid] = s;
+  }
+}
+
+// One thread block per bh, one thread per channel.
+__global__ void k_mean_kernel(const float* __restrict__ partial, float* __restrict__ mean, int chunks, int n) {
+  const int d = threadIdx.x, D = blockDim.x, bh = blockIdx.x;
+  float s = 0.f;
+  for (int c = 0; c < chunks; ++c) s += partial[((int64_t)bh * chunks + c) * D + d];
+  mean[(int64_t)bh * D + d] = s / static_cast<float>(n);
+}
+
+// One thread block per (token block, bh). Each thread holds 8 channels of BLK / kRows tokens in registers.
+template <int D, int BLK>
+__global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeParams p, int n, int npad) {
+  constexpr int kVecs = D / 8, kRows = kThreads / kVecs, kPasses = BLK / kRows;
+  constexpr int kColStride = BLK + kRowPad;
+  __shared__ float channel_max[kRows][D];
+  __shared__ float channel_amax[D];
+  __shared__ float scratch[kThreads / 32];
+  __shared__ __align__(16) int8_t cols_tile[D * kColStride];
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, c = tid % kVecs, r0 = tid / kVecs;
+  const int blk = blockIdx.x, bh = blockIdx.y, nb = gridDim.x;
+  const int t0 = blk * BLK;
+  const int64_t row_base = (int64_t)bh * n;
+
+  float mean[8] = {};
+  if (p.mean) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) mean[e] = p.mean[(int64_t)bh * D + 8 * c + e];
+  }
+  // Padding tokens stay exactly zero (K is smoothed before padding, as in the reference).
+  float x[kPasses][8];
+#pragma unroll
+  for (int ps = 0; ps < kPasses; ++ps) {
+    const int t = t0 + r0 + ps * kRows;
+    if (t < n) {
+      unpack_bf16x8(*reinterpret_cast<const uint4*>(p.x + (row_base + t) * D + 8 * c), x[ps]);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) x[ps][e] -= mean[e];
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8; ++e) x[ps][e] = 0.f;
+    }
+  }
+
+  if (p.o) {  // x is dO: delta = rowsum(dO * O), reduced over the kVecs consecutive lanes of a token
+#pragma unroll
+    for (int ps = 0; ps < kPasses; ++ps) {
+      const int t = t0 + r0 + ps * kRows;
+      float d = 0.f;
+      if (t < n) {
+        float o[8];
+        unpack_bf16x8(*reinterpret_cast<const uint4*>(p.o + (row_base + t) * D + 8 * c), o);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) d += x[ps][e] * o[e];
+      }
+#pragma unroll
+      for (int off = kVecs / 2; off > 0; off >>= 1) d += __shfl_xor_sync(0xffffffffu, d, off);
+      if (c == 0) p.delta[(int64_t)bh * npad + t] = d;
+    }
+    if (tid < BLK) {
+      const int t = t0 + tid;
+      p.lse2[(int64_t)bh * npad + t] = t < n ? p.lse[row_base + t] * kLog2e : INFINITY;
+    }
+  }
+
+  // x * (127 / amax), as the reference: one division per scale, a multiply per element.
+  float inverse[8];
+  if (p.mode == ScaleMode::kPerBlockAndChannel) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      float m = 0.f;
+#pragma unroll
+      for (int ps = 0; ps < kPasses; ++ps) m = fmaxf(m, fabsf(x[ps][e]));
+      channel_max[r0][8 * c + e] = m;
+    }
+    __syncthreads();
+    if (tid < D) {
+      float m = 0.f;
+      for (int i = 0; i < kRows; ++i) m = fmaxf(m, channel_max[i][tid]);
+      channel_amax[tid] = m;
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = m / 127.f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      const float a = channel_amax[8 * c + e];
+      inverse[e] = a > 0.f ? 127.f / a : 0.f;
+    }
+  } else {
+    float m = 0.f;
+#pragma unroll
+    for (int ps = 0; ps < kPasses; ++ps)
+#pragma unroll
+      for (int e = 0; e < 8; ++e) m = fmaxf(m, fabsf(x[ps][e]));
+    m = block_max<kThreads / 32>(m, scratch, warp, lane);
+    const float inv = m > 0.f ? 127.f / m : 0.f;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) inverse[e] = inv;
+    if (p.mode == ScaleMode::kPerBlock) {
+      if (tid == 0) p.scale[(int64_t)bh * nb + blk] = m / 127.f;
+    } else if (tid < D) {
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = m / 127.f;
+    }
+  }
+
+#pragma unroll
+  for (int ps = 0; ps < kPasses; ++ps) {
+    int q[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[ps][e] * inverse[e]);
+    const int tl = r0 + ps * kRows;
+    if (p.rows) {
+      const uint2 w = make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
+      *reinterpret_cast<uint2*>(p.rows + ((int64_t)bh * npad + t0 + tl) * D + 8 * c) = w;
+    }
+    if (p.cols) {
+      const int pos = token_pos(tl);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) cols_tile[(8 * c + e) * kColStride + pos] = static_cast<int8_t>(q[e]);
+    }
+  }
+  if (p.cols) {
+    __syncthreads();
+    constexpr int kChunks = BLK / 16;
+    for (int i = tid; i < D * kChunks; i += kThreads) {
+      const int row = i / kChunks, ch = i % kChunks;
+      *reinterpret_cast<uint4*>(p.cols + ((int64_t)bh * D + row) * npad + t0 + 16 * ch) =
+          *reinterpret_cast<const uint4*>(cols_tile + row * kColStride + 16 * ch);
+    }
+  }
+}
+
+__global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __restrict__ dq, int64_t pairs) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < pairs; i += (int64_t)gridDim.x * blockDim.x) {
+    const float2 v = reinterpret_cast<const float2*>(acc)[i];
+    store_bf16x2(dq + 2 * i, v.x, v.y);
+  }
+}
+
+}  // namespace
+
+int k_mean_partials(const Problem& p) { return (p.tokens + kMeanChunk - 1) / kMeanChunk; }
+
+void launch_k_mean(const Problem& p, const uint16_t* k, float* partial, float* mean, cudaStream_t stream) {
+  const int chunks = k_mean_partials(p);
+  const dim3 grid(chunks, p.batch_heads);
+  if (p.head_dim == 64)
+    k_sum_kernel<64><<<grid, kThreads, 0, stream>>>(k, partial, p.tokens);
+  else
+    k_sum_kernel<128><<<grid, kThreads, 0, stream>>>(k, partial, p.tokens);
+  check_launch("sage8 K sum");
+  k_mean_kernel<<<p.batch_heads, p.head_dim, 0, stream>>>(partial, mean, chunks, p.tokens);
+  check_launch("sage8 K mean");
+}
+
+void launch_quantize(const Problem& p, const QuantizeParams& q, cudaStream_t stream) {
+  const dim3 grid(p.blocks(), p.batch_heads);
+  with_config(p, [&](auto d, auto b, auto) {
+    quantize_kernel<decltype(d)::value, decltype(b)::value><<<grid, kThreads, 0, stream>>>(q, p.tokens, p.padded());
+  });
+  check_launch("sage8 quantize");
+}
+
+void launch_dq_finalize(const Problem& p, const float* acc, uint16_t* dq, cudaStream_t stream) {
+  const int64_t pairs = (int64_t)p.batch_heads * p.tokens * p.head_dim / 2;
+  const int64_t blocks = std::min<int64_t>((pairs + kThreads - 1) / kThreads, 4096);
+  dq_finalize_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(acc, dq, pairs);
+  check_launch("sage8 dQ finalize");
+}
+
+}  // namespace sage8_cuda

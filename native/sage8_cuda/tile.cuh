@@ -1,0 +1,203 @@
+// Shared tile utilities of the sage8 kernels: bf16 bits, asynchronous tile copies, ldmatrix fragment loads,
+// the INT8 and BF16 mma.sync wrappers, and the token permutation that lets an accumulator feed the next matmul.
+//
+// Fragment layouts are PTX's for mma.m16n8k32 (s8) and mma.m16n8k16 (bf16). Both read 32 bytes of the reduced
+// dimension per row and step, so one set of byte-addressed loaders serves both: a tile in shared memory is
+// [rows][row_bytes] with the reduced dimension contiguous, padded by kRowPad bytes per row.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace sage8_cuda {
+
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+
+// Padding after each shared-memory tile row. Row strides become 80, 144 or 272 bytes, so the 8 rows that one
+// ldmatrix phase reads start in 8 different 16-byte bank groups: conflict-free without a swizzle.
+constexpr int kRowPad = 16;
+
+__host__ __device__ inline float bits_to_float(uint32_t u) {
+#ifdef __CUDA_ARCH__
+  return __uint_as_float(u);
+#else
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+#endif
+}
+
+__host__ __device__ inline uint32_t float_to_bits(float f) {
+#ifdef __CUDA_ARCH__
+  return __float_as_uint(f);
+#else
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+#endif
+}
+
+__host__ __device__ inline float bf16_to_float(uint16_t h) { return bits_to_float(uint32_t(h) << 16); }
+
+// Round to nearest even, as at::Tensor::to(kBFloat16) does; NaN stays NaN.
+__host__ __device__ inline uint16_t float_to_bf16(float f) {
+  uint32_t u = float_to_bits(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return uint16_t(u >> 16);
+}
+
+// Keys (or queries) feed the second matmul of a pair straight from the first one's accumulator registers. A
+// thread's accumulator holds tokens {2t, 2t+1, 8+2t, 9+2t} of each 16, but an INT8 A fragment wants 4
+// consecutive k. So every operand whose reduced dimension is tokens and that comes from memory (V^T, dO^T, Q^T,
+// K^T, dS) stores, at position p of each group of 32 tokens, token perm32_token(p).
+__host__ __device__ constexpr int perm32_token(int p) {
+  return (p & 16) + ((p >> 2) & 3) * 2 + (p & 1) + ((p >> 1) & 1) * 8;
+}
+__host__ __device__ constexpr int perm32_pos(int token) {
+  return (token & 16) + ((token >> 1) & 3) * 4 + ((token >> 3) & 1) * 2 + (token & 1);
+}
+__host__ __device__ constexpr int token_pos(int token) { return (token & ~31) | perm32_pos(token & 31); }
+
+#ifdef __CUDACC__
+
+__device__ inline uint32_t smem_addr(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+
+// 16 bytes global -> shared without staging in registers; zero-filled when !valid (src is then not read).
+__device__ inline void cp_async16(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
+               "r"(valid ? 16 : 0));
+}
+__device__ inline void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int Pending>
+__device__ inline void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending));
+}
+
+// Copies a [Rows][RowBytes] tile (global row stride g_stride bytes) into shared memory with row stride
+// RowBytes + kRowPad. Rows at or past valid_rows are zero-filled.
+template <int Rows, int RowBytes, int Threads>
+__device__ inline void load_tile_async(uint8_t* dst, const uint8_t* src, int64_t g_stride, int valid_rows, int tid) {
+  constexpr int kChunks = RowBytes / 16;
+  constexpr int kTotal = Rows * kChunks;
+#pragma unroll
+  for (int it = 0; it < (kTotal + Threads - 1) / Threads; ++it) {
+    const int c = it * Threads + tid;
+    if (kTotal % Threads == 0 || c < kTotal) {
+      const int row = c / kChunks, col = (c % kChunks) * 16;
+      const bool valid = row < valid_rows;
+      cp_async16(dst + row * (RowBytes + kRowPad) + col, src + (valid ? row * g_stride + col : 0), valid);
+    }
+  }
+}
+
+// Copies Bytes (a multiple of 16) contiguous bytes into shared memory.
+template <int Bytes, int Threads>
+__device__ inline void load_vec_async(void* dst, const void* src, int tid) {
+  constexpr int kChunks = Bytes / 16;
+#pragma unroll
+  for (int it = 0; it < (kChunks + Threads - 1) / Threads; ++it) {
+    const int c = it * Threads + tid;
+    if (kChunks % Threads == 0 || c < kChunks)
+      cp_async16(static_cast<uint8_t*>(dst) + c * 16, static_cast<const uint8_t*>(src) + c * 16, true);
+  }
+}
+
+__device__ inline void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+
+// A fragment: rows [row0, row0+16) x bytes [byte0, byte0+32) of a tile with row stride `stride`.
+__device__ inline void load_a(uint32_t (&a)[4], const uint8_t* tile, int stride, int row0, int byte0, int lane) {
+  ldmatrix_x4(a, tile + (row0 + (lane & 7) + ((lane >> 3) & 1) * 8) * stride + byte0 + (lane >> 4) * 16);
+}
+
+// B fragments of two n8 tiles: rows (n) [n0, n0+16) x bytes (k) [byte0, byte0+32). b[0], b[1] serve n0..n0+7;
+// b[2], b[3] serve n0+8..n0+15.
+__device__ inline void load_b2(uint32_t (&b)[4], const uint8_t* tile, int stride, int n0, int byte0, int lane) {
+  ldmatrix_x4(b, tile + (n0 + (lane & 7) + ((lane >> 4) << 3)) * stride + byte0 + ((lane >> 3) & 1) * 16);
+}
+
+// c += a * b, INT8 inputs, INT32 accumulation (16 x 8 x 32).
+__device__ inline void mma_s8(int (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// c += a * b, BF16 inputs, FP32 accumulation (16 x 8 x 16).
+__device__ inline void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ inline float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// Round half to even and clamp to the symmetric INT8 range, as the reference's round().clamp(-127, 127).
+__device__ inline int quantize_s8(float x) { return max(-127, min(127, __float2int_rn(x))); }
+
+// The same without the clamp, for values scaled by 127 / max|x| of their own tile or row: those land at most
+// an ulp above 127 and round to 127.
+__device__ inline int round_s8(float x) { return __float2int_rn(x); }
+
+__device__ inline uint32_t pack_s8(int x0, int x1, int x2, int x3) {
+  return (uint32_t(x0) & 0xffu) | ((uint32_t(x1) & 0xffu) << 8) | ((uint32_t(x2) & 0xffu) << 16) |
+         (uint32_t(x3) << 24);
+}
+
+// The INT8 A fragment of k-step kk (tokens 32kk..32kk+31) from quantized accumulator-layout values q[n8 tile][4]
+// (q[.][0..1]: row gid, q[.][2..3]: row gid+8), in perm32 token order.
+template <int Tiles>
+__device__ inline void pack_a(uint32_t (&a)[4], const int (&q)[Tiles][4], int kk) {
+  a[0] = pack_s8(q[4 * kk][0], q[4 * kk][1], q[4 * kk + 1][0], q[4 * kk + 1][1]);
+  a[1] = pack_s8(q[4 * kk][2], q[4 * kk][3], q[4 * kk + 1][2], q[4 * kk + 1][3]);
+  a[2] = pack_s8(q[4 * kk + 2][0], q[4 * kk + 2][1], q[4 * kk + 3][0], q[4 * kk + 3][1]);
+  a[3] = pack_s8(q[4 * kk + 2][2], q[4 * kk + 2][3], q[4 * kk + 3][2], q[4 * kk + 3][3]);
+}
+
+__device__ inline float warp_max(float x) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
+  return x;
+}
+
+// Max over the 4 threads of a quad (the threads sharing an accumulator row).
+__device__ inline float quad_max(float x) {
+  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
+  return fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
+}
+__device__ inline float quad_sum(float x) {
+  x += __shfl_xor_sync(0xffffffffu, x, 1);
+  return x + __shfl_xor_sync(0xffffffffu, x, 2);
+}
+
+// Max of x over the whole thread block. `scratch` holds one float per warp; the caller's next write to it must
+// come after a __syncthreads().
+template <int Warps>
+__device__ inline float block_max(float x, float* scratch, int warp, int lane) {
+  x = warp_max(x);
+  if (lane == 0) scratch[warp] = x;
+  __syncthreads();
+  float m = scratch[0];
+#pragma unroll
+  for (int w = 1; w < Warps; ++w) m = fmaxf(m, scratch[w]);
+  return m;
+}
+
+__device__ inline void store_bf16x2(uint16_t* dst, float x0, float x1) {
+  *reinterpret_cast<uint32_t*>(dst) = uint32_t(float_to_bf16(x0)) | (uint32_t(float_to_bf16(x1)) << 16);
+}
+
+#endif  // __CUDACC__
+
+}  // namespace sage8_cuda
