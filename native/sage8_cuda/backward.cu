@@ -75,7 +75,7 @@ struct KeyBlock {
 // have LSE = +inf).
 template <bool kCausal>
 __device__ inline float p_of(int acc, float c, float lse2, bool masked, int key, int query, int n) {
-  float p = fast_exp2(fmaf(static_cast<float>(acc) * c, kLog2e, -lse2));
+  float p = fast_exp2(fmaf(small_int_to_float(acc) * c, kLog2e, -lse2));
   if (masked && (key >= n || (kCausal && key > query))) p = 0.f;
   return p;
 }
@@ -172,11 +172,11 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
     const float inverse = p_max > 0.f ? 127.f / p_max : 0.f, p_scale = p_max / 127.f;
     uint32_t pf[BLK / 32][4];
     {
-      int pq[BLK / 8][4];
+      uint32_t pq[BLK / 8][4];
 #pragma unroll
       for (int t = 0; t < BLK / 8; ++t)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) pq[t][e] = round_s8(pt[t][e] * inverse);
+        for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
 #pragma unroll
       for (int kk = 0; kk < BLK / 32; ++kk) pack_a(pf[kk], pq, kk);
     }
@@ -196,10 +196,10 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
-        dv[2 * dp + x][0] += static_cast<float>(acc[x][0]) * p_scale * sdo[d];
-        dv[2 * dp + x][1] += static_cast<float>(acc[x][1]) * p_scale * sdo[d + 1];
-        dv[2 * dp + x][2] += static_cast<float>(acc[x][2]) * p_scale * sdo[d];
-        dv[2 * dp + x][3] += static_cast<float>(acc[x][3]) * p_scale * sdo[d + 1];
+        dv[2 * dp + x][0] += small_int_to_float(acc[x][0]) * p_scale * sdo[d];
+        dv[2 * dp + x][1] += small_int_to_float(acc[x][1]) * p_scale * sdo[d + 1];
+        dv[2 * dp + x][2] += small_int_to_float(acc[x][2]) * p_scale * sdo[d];
+        dv[2 * dp + x][3] += small_int_to_float(acc[x][3]) * p_scale * sdo[d + 1];
       }
     }
     __syncthreads();
@@ -337,12 +337,12 @@ __global__ void __launch_bounds__(2 * BLK, 1)
     // INT8 dS^T: as A fragments (rows keys) for dK, and query-major in shared memory for dQ.
     uint32_t dsf[BLK / 32][4];
     {
-      int dq8[BLK / 8][4];
+      uint32_t dq8[BLK / 8][4];
 #pragma unroll
       for (int t = 0; t < BLK / 8; ++t)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          dq8[t][e] = round_s8(ds[t][e] * inverse);
+          dq8[t][e] = s8_bits(__fmul_rn(ds[t][e], inverse));
           const int qc = 8 * t + 2 * kb.tq + (e & 1);
           const int key = 16 * kb.warp + kb.gid + 8 * (e >> 1);
           ds_s[qc * S::kTStride + token_pos(key)] = static_cast<uint8_t>(dq8[t][e]);
@@ -366,7 +366,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
 #pragma unroll
       for (int x = 0; x < 2; ++x)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) dk[2 * dp + x][e] += static_cast<float>(acc[x][e]) * ck;
+        for (int e = 0; e < 4; ++e) dk[2 * dp + x][e] += small_int_to_float(acc[x][e]) * ck;
     }
     __syncthreads();  // dS is complete in shared memory
 
@@ -389,16 +389,12 @@ __global__ void __launch_bounds__(2 * BLK, 1)
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
-        if (row0 < n) {
-          float* dst = b.dq_acc + ((int64_t)kb.bh * n + row0) * D + d;
-          atomicAdd(dst, static_cast<float>(acc[x][0]) * cq);
-          atomicAdd(dst + 1, static_cast<float>(acc[x][1]) * cq);
-        }
-        if (row1 < n) {
-          float* dst = b.dq_acc + ((int64_t)kb.bh * n + row1) * D + d;
-          atomicAdd(dst, static_cast<float>(acc[x][2]) * cq);
-          atomicAdd(dst + 1, static_cast<float>(acc[x][3]) * cq);
-        }
+        if (row0 < n)
+          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * n + row0) * D + d, small_int_to_float(acc[x][0]) * cq,
+                        small_int_to_float(acc[x][1]) * cq);
+        if (row1 < n)
+          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * n + row1) * D + d, small_int_to_float(acc[x][2]) * cq,
+                        small_int_to_float(acc[x][3]) * cq);
       }
     }
     __syncthreads();

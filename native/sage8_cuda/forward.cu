@@ -108,7 +108,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
       for (int i = 0; i < BK / 8; ++i)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) s[i][e] = static_cast<float>(acc[i][e]) * c;
+        for (int e = 0; e < 4; ++e) s[i][e] = small_int_to_float(acc[i][e]) * c;
     }
     const int k0 = j * BK;
     if (k0 + BK > n || (kCausal && k0 + BK - 1 > row_w)) {
@@ -147,7 +147,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     uint32_t pf[BK / 32][4];
     {
-      int pq[BK / 8][4];
+      uint32_t pq[BK / 8][4];
 #pragma unroll
       for (int i = 0; i < BK / 8; ++i)
 #pragma unroll
@@ -155,7 +155,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           const int r = e >> 1;
           const float p = fast_exp2(fmaf(s[i][e], kLog2e, -m_ref_log2[r]));
           l[r] += p;  // l sums the unquantized P~, as the reference
-          pq[i][e] = round_s8(p * inverse[r]);
+          pq[i][e] = s8_bits(__fmul_rn(p, inverse[r]));
         }
 #pragma unroll
       for (int kk = 0; kk < BK / 32; ++kk) pack_a(pf[kk], pq, kk);
@@ -176,10 +176,10 @@ __global__ void __launch_bounds__(kThreads, 1)
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * tq;
         const float v0 = sv[d], v1 = sv[d + 1];
-        o[2 * dp + x][0] += static_cast<float>(acc[x][0]) * p_scale[0] * v0;
-        o[2 * dp + x][1] += static_cast<float>(acc[x][1]) * p_scale[0] * v1;
-        o[2 * dp + x][2] += static_cast<float>(acc[x][2]) * p_scale[1] * v0;
-        o[2 * dp + x][3] += static_cast<float>(acc[x][3]) * p_scale[1] * v1;
+        o[2 * dp + x][0] += small_int_to_float(acc[x][0]) * p_scale[0] * v0;
+        o[2 * dp + x][1] += small_int_to_float(acc[x][1]) * p_scale[0] * v1;
+        o[2 * dp + x][2] += small_int_to_float(acc[x][2]) * p_scale[1] * v0;
+        o[2 * dp + x][3] += small_int_to_float(acc[x][3]) * p_scale[1] * v1;
       }
     }
     __syncthreads();  // every warp is done with this stage before the next iteration refills it

@@ -146,23 +146,39 @@ __device__ inline float fast_exp2(float x) {
 // Round half to even and clamp to the symmetric INT8 range, as the reference's round().clamp(-127, 127).
 __device__ inline int quantize_s8(float x) { return max(-127, min(127, __float2int_rn(x))); }
 
-// The same without the clamp, for values scaled by 127 / max|x| of their own tile or row: those land at most
-// an ulp above 127 and round to 127.
-__device__ inline int round_s8(float x) { return __float2int_rn(x); }
-
 __device__ inline uint32_t pack_s8(int x0, int x1, int x2, int x3) {
   return (uint32_t(x0) & 0xffu) | ((uint32_t(x1) & 0xffu) << 8) | ((uint32_t(x2) & 0xffu) << 16) |
          (uint32_t(x3) << 24);
 }
 
-// The INT8 A fragment of k-step kk (tokens 32kk..32kk+31) from quantized accumulator-layout values q[n8 tile][4]
+// The hot loops convert every score, P and dS element and every INT32 product once per tile. The conversion
+// unit (I2F, F2I) runs at 16 per clock per SM, an eighth of the FP32 rate, and would cost more than the MMAs;
+// these helpers do the same exactly on the FP32 and INT pipes. For |x| < 2^22 the float 1.5 * 2^23 + x has x,
+// in two's complement, in its low mantissa bits.
+constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
+constexpr int kMagicBits = 0x4B400000;
+
+// float(x), exact, for |x| < 2^22: an INT32 sum of INT8 x INT8 products over <= 256 terms.
+__device__ inline float small_int_to_float(int x) { return __int_as_float(x + kMagicBits) - kMagic; }
+
+// x rounded half to even (as cvt.rni and the reference's round()), for |x| < 127.5: the INT8 value is the low
+// byte of the returned bits. The add does the rounding. Callers scale by 127 / max|x| of their own row or tile,
+// so x never leaves that range and no clamp is needed.
+__device__ inline uint32_t s8_bits(float x) { return __float_as_uint(__fadd_rn(x, kMagic)); }
+
+// The low bytes of four registers packed into one, b0's lowest.
+__device__ inline uint32_t pack_low_bytes(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t b3) {
+  return __byte_perm(__byte_perm(b0, b1, 0x0040), __byte_perm(b2, b3, 0x0040), 0x5410);
+}
+
+// The INT8 A fragment of k-step kk (tokens 32kk..32kk+31) from s8_bits values q[n8 tile][4] in accumulator layout
 // (q[.][0..1]: row gid, q[.][2..3]: row gid+8), in perm32 token order.
 template <int Tiles>
-__device__ inline void pack_a(uint32_t (&a)[4], const int (&q)[Tiles][4], int kk) {
-  a[0] = pack_s8(q[4 * kk][0], q[4 * kk][1], q[4 * kk + 1][0], q[4 * kk + 1][1]);
-  a[1] = pack_s8(q[4 * kk][2], q[4 * kk][3], q[4 * kk + 1][2], q[4 * kk + 1][3]);
-  a[2] = pack_s8(q[4 * kk + 2][0], q[4 * kk + 2][1], q[4 * kk + 3][0], q[4 * kk + 3][1]);
-  a[3] = pack_s8(q[4 * kk + 2][2], q[4 * kk + 2][3], q[4 * kk + 3][2], q[4 * kk + 3][3]);
+__device__ inline void pack_a(uint32_t (&a)[4], const uint32_t (&q)[Tiles][4], int kk) {
+  a[0] = pack_low_bytes(q[4 * kk][0], q[4 * kk][1], q[4 * kk + 1][0], q[4 * kk + 1][1]);
+  a[1] = pack_low_bytes(q[4 * kk][2], q[4 * kk][3], q[4 * kk + 1][2], q[4 * kk + 1][3]);
+  a[2] = pack_low_bytes(q[4 * kk + 2][0], q[4 * kk + 2][1], q[4 * kk + 3][0], q[4 * kk + 3][1]);
+  a[3] = pack_low_bytes(q[4 * kk + 2][2], q[4 * kk + 2][3], q[4 * kk + 3][2], q[4 * kk + 3][3]);
 }
 
 __device__ inline float warp_max(float x) {
@@ -192,6 +208,16 @@ __device__ inline float block_max(float x, float* scratch, int warp, int lane) {
 #pragma unroll
   for (int w = 1; w < Warps; ++w) m = fmaxf(m, scratch[w]);
   return m;
+}
+
+// dst[0] += x0, dst[1] += x1 in global memory, without a return value (one vector reduction on sm_90).
+__device__ inline void red_add_f32x2(float* dst, float x0, float x1) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("red.global.add.v2.f32 [%0], {%1, %2};\n" ::"l"(dst), "f"(x0), "f"(x1) : "memory");
+#else
+  atomicAdd(dst, x0);
+  atomicAdd(dst + 1, x1);
+#endif
 }
 
 __device__ inline void store_bf16x2(uint16_t* dst, float x0, float x1) {

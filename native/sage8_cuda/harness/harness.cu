@@ -256,7 +256,8 @@ int bench(const char* json_path) {
         p.tokens = n;
         p.head_dim = d;
         p.options.causal = causal;
-        DeviceBuffer<char> ws(std::max(sage8_cuda::forward_workspace_bytes(p), sage8_cuda::backward_workspace_bytes(p)));
+        const size_t fwd_ws = sage8_cuda::forward_workspace_bytes(p), bwd_ws = sage8_cuda::backward_workspace_bytes(p);
+        DeviceBuffer<char> ws(std::max(fwd_ws, bwd_ws));
         const int reps = 10;
         const float fwd = median_ms([&] { sage8_cuda::launch_forward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
         const float fwd_q = median_ms([&] { sage8_cuda::launch_forward_quantize(p, q.get(), k.get(), v.get(), ws.get(), nullptr); }, reps);
@@ -276,9 +277,9 @@ int bench(const char* json_path) {
                        "{\"backend\":\"sage8\",\"head_dim\":%d,\"seq_len\":%d,\"causal\":%s,\"fwd_ms\":%.4f,"
                        "\"bwd_ms\":%.4f,\"fwd_tflops\":%.1f,\"bwd_tflops\":%.1f,\"fwd_bwd_tflops\":%.1f,"
                        "\"fwd_attention_ms\":%.4f,\"fwd_quantize_ms\":%.4f,\"bwd_attention_ms\":%.4f,"
-                       "\"bwd_prepare_ms\":%.4f}\n",
+                       "\"bwd_prepare_ms\":%.4f,\"fwd_workspace_mb\":%.1f,\"bwd_workspace_mb\":%.1f}\n",
                        d, n, causal ? "true" : "false", fwd, bwd, tf(flops, fwd), tf(2.5 * flops, bwd),
-                       tf(3.5 * flops, fwd + bwd), fwd_a, fwd_q, bwd_a, bwd_p);
+                       tf(3.5 * flops, fwd + bwd), fwd_a, fwd_q, bwd_a, bwd_p, fwd_ws / 1048576.0, bwd_ws / 1048576.0);
       }
   if (json) std::fclose(json);
   return 0;
