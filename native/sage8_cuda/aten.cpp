@@ -86,6 +86,15 @@ at::Tensor workspace(size_t bytes, const at::Tensor& like) {
 
 }  // namespace
 
+bool supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const Options& options) {
+  try {
+    problem(check_inputs(q, k, v), options);
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
 std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                            const Options& options) {
   const Shape s = check_inputs(q, k, v);

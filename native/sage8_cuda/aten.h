@@ -10,6 +10,10 @@
 
 namespace sage8_cuda {
 
+// True when the kernels take these inputs (CUDA tensors on one device, head_dim 64 or 128, block 64 or 128, as
+// many key as query tokens, heads a multiple of kv_heads): dispatch here, else to the reference.
+bool supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const Options& options);
+
 // q [batch, heads, tokens, head_dim]; k, v [batch, kv_heads, tokens, head_dim] with heads a multiple of
 // kv_heads; CUDA tensors on one device, one floating dtype (computed in bf16), head_dim 64 or 128, as many key as
 // query tokens. Returns O (q's dtype and shape) and LSE ([batch, heads, tokens] fp32, natural log).

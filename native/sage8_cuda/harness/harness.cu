@@ -1,6 +1,7 @@
 // Standalone test and benchmark of the sage8 CUDA kernels (no libtorch).
 //   harness check [--small]   kernels vs the C++ model of the sage8 numerics and vs exact attention
 //   harness bench [out.jsonl] TFLOP/s at batch x tokens = 16K, 16 heads, head_dim 64/128, N 1K/4K/16K
+//   harness profile           one forward and one backward (head_dim 128, N 4K, 64 rows), for ncu
 // Exit status 0 only if every check passes.
 #include "../pipeline.h"
 #include "../tile.cuh"
@@ -285,6 +286,24 @@ int bench(const char* json_path) {
   return 0;
 }
 
+int profile() {
+  Problem p;
+  p.batch_heads = 64;
+  p.tokens = 4096;
+  p.head_dim = 128;
+  const size_t elems = size_t(p.batch_heads) * p.tokens * p.head_dim;
+  std::mt19937 rng(3);
+  DeviceBuffer<uint16_t> q(elems), k(elems), v(elems), o(elems), dout(elems), dq(elems), dk(elems), dv(elems);
+  DeviceBuffer<float> lse(size_t(p.batch_heads) * p.tokens);
+  for (auto* b : {&q, &k, &v, &dout}) b->upload(random_bf16(p.batch_heads, p.tokens, p.head_dim, rng, 0.f));
+  DeviceBuffer<char> ws(std::max(sage8_cuda::forward_workspace_bytes(p), sage8_cuda::backward_workspace_bytes(p)));
+  sage8_cuda::launch_forward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), ws.get(), nullptr);
+  sage8_cuda::launch_backward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(),
+                              dv.get(), ws.get(), nullptr);
+  CUDA_CHECK(cudaDeviceSynchronize());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -292,10 +311,11 @@ int main(int argc, char** argv) {
   try {
     if (mode == "check") return check(argc > 2 && std::string(argv[2]) == "--small");
     if (mode == "bench") return bench(argc > 2 ? argv[2] : nullptr);
+    if (mode == "profile") return profile();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
   }
-  std::fprintf(stderr, "usage: %s check [--small] | bench [out.jsonl]\n", argv[0]);
+  std::fprintf(stderr, "usage: %s check [--small] | bench [out.jsonl] | profile\n", argv[0]);
   return 64;
 }

@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Builds the standalone harness with nvcc (sm_90a, seconds) and runs it on the GPU of this machine:
-#   1. check: kernels vs the C++ model of the sage8 numerics and vs exact attention
-#   2. bench: TFLOP/s table (JSON lines in bench.jsonl)
-#   3. compute-sanitizer memcheck on a small and an odd-length case
-# Usage: run.sh [output folder]   (default: ./sage8-harness-out). Six files land there: build.txt (compiler
-# output), registers.txt (registers and spills per kernel), check.txt, bench.txt, bench.jsonl, memcheck.txt.
-# Exits non-zero if a build or a check fails.
+# Builds the standalone harness and mma_probe with nvcc (sm_90a, about a minute) and runs the chosen steps on
+# the GPU of this machine:
+#   check    kernels vs the C++ model of the sage8 numerics and vs exact attention   -> check.txt
+#   bench    TFLOP/s table                                                        -> bench.txt, bench.jsonl
+#   memcheck compute-sanitizer memcheck on a small and an odd-length case          -> memcheck.txt
+#   probe    INT8/BF16 mma.sync and INT8 wgmma rates, wgmma descriptor check       -> probe.txt
+#   profile  ncu sections of the forward, dV and dK/dQ kernels (hd 128, N 4K)      -> ncu.txt
+# Usage: run.sh [output folder [steps...]]   (default: ./sage8-harness-out, steps check bench memcheck).
+# build.txt (compiler output) and registers.txt (registers and spills per kernel) land there too.
+# Exits non-zero if a build or a step fails.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 out=${1:-$PWD/sage8-harness-out}
+shift
+steps=${*:-check bench memcheck}
 mkdir -p "$out"
 build=$(mktemp -d)
 arch=(-gencode=arch=compute_90a,code=sm_90a)
 flags=(-O3 -std=c++17 "${arch[@]}" -lineinfo -Xptxas -v -Xcompiler -fopenmp)
 
 declare -A jobs
-for f in "$src"/quantize.cu "$src"/forward.cu "$src"/backward.cu "$src"/pipeline.cu "$here"/harness.cu; do
+for f in "$src"/quantize.cu "$src"/forward.cu "$src"/backward.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu; do
   name=$(basename "$f" .cu)
   nvcc "${flags[@]}" -c "$f" -o "$build/$name.o" > "$build/log-$name.txt" 2>&1 &
   jobs[$!]=$name
@@ -28,12 +33,13 @@ for pid in "${!jobs[@]}"; do
   if ! wait "$pid"; then
     echo "BUILD FAILED: ${jobs[$pid]}"
     grep -E "error|Error" "$build/log-${jobs[$pid]}.txt" | head -40
-    failed=1
+    [ "${jobs[$pid]}" = mma_probe ] || failed=1  # the probe is optional: the other steps run without it
   fi
 done
 for log in "$build"/log-*.txt; do echo "== $log"; cat "$log"; done > "$out/build.txt"
 [ "$failed" = 0 ] || exit 1
-nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/*.o -o "$build/harness" || exit 1
+nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/{quantize,forward,backward,pipeline,harness,reference}.o -o "$build/harness" || exit 1
+[ ! -f "$build/mma_probe.o" ] || nvcc "${arch[@]}" "$build/mma_probe.o" -o "$build/mma_probe"
 
 # Registers, spills and shared memory per kernel.
 cat "$build"/log-{quantize,forward,backward}.txt |
@@ -43,16 +49,24 @@ cat "$build"/log-{quantize,forward,backward}.txt |
 grep -E "spill" "$out/registers.txt" | sort | uniq -c
 
 status=0
-echo "== check"
-timeout 170 "$build/harness" check 2>&1 | tee "$out/check.txt"
-[ "${PIPESTATUS[0]}" = 0 ] || status=1
-echo "== bench"
-timeout 150 "$build/harness" bench "$out/bench.jsonl" 2>&1 | tee "$out/bench.txt"
-[ "${PIPESTATUS[0]}" = 0 ] || status=1
-if command -v compute-sanitizer >/dev/null; then
-  echo "== memcheck"
-  timeout 100 compute-sanitizer --tool memcheck "$build/harness" check --small > "$out/memcheck.txt" 2>&1
-  [ $? = 0 ] || status=1
-  tail -5 "$out/memcheck.txt"
-fi
+run_step() {  # name, timeout, output file, command...
+  local name=$1 limit=$2 file=$3
+  shift 3
+  echo "== $name"
+  timeout "$limit" "$@" > "$out/$file" 2>&1 || status=1
+}
+for step in $steps; do
+  case $step in
+    check) run_step check 170 check.txt "$build/harness" check; cat "$out/check.txt" ;;
+    bench) run_step bench 150 bench.txt "$build/harness" bench "$out/bench.jsonl"; cat "$out/bench.txt" ;;
+    memcheck) run_step memcheck 100 memcheck.txt compute-sanitizer --tool memcheck "$build/harness" check --small
+      tail -3 "$out/memcheck.txt" ;;
+    probe) run_step probe 60 probe.txt "$build/mma_probe"; cat "$out/probe.txt" ;;
+    profile) run_step profile 150 ncu.txt ncu --clock-control none -k "regex:forward_kernel|dv_kernel|dkdq_kernel" -c 3 \
+      --section SpeedOfLight --section ComputeWorkloadAnalysis --section WarpStateStats --section Occupancy \
+      "$build/harness" profile
+      grep -E "dkdq_kernel|dv_kernel|forward_kernel|Throughput|Pipe|Stall|Warp Cycles|Issued" "$out/ncu.txt" | head -60 ;;
+    *) echo "unknown step $step"; status=1 ;;
+  esac
+done
 exit $status
