@@ -9,12 +9,19 @@ internal static class NativeLibraryLoader
     public const string LibraryName = "trainsage_native";
     public const string EnvironmentVariable = "TRAINSAGE_NATIVE_LIB";
 
-    private static int registered;
+    private static readonly HashSet<Assembly> registered = [];
 
-    public static void Register()
+    public static void Register() => Register(typeof(NativeLibraryLoader).Assembly);
+
+    /// <summary>
+    /// Makes another assembly's [LibraryImport]s of the shim (TrainSage.Distributed's ts_mpi_*) find the same library.
+    /// </summary>
+    public static void Register(Assembly assembly)
     {
-        if (Interlocked.Exchange(ref registered, 1) == 0)
-            NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+        lock (registered)
+        {
+            if (registered.Add(assembly)) NativeLibrary.SetDllImportResolver(assembly, Resolve);
+        }
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)

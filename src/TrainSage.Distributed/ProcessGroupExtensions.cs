@@ -1,0 +1,60 @@
+using System.Text;
+using TrainSage.Torch;
+
+namespace TrainSage.Distributed;
+
+public static class ProcessGroupExtensions
+{
+    public static bool IsMain(this IProcessGroup group) => group.Rank == 0;
+
+    public static void AllReduceSum(this IProcessGroup group, Tensor tensor) => group.AllReduce(tensor, ReduceOp.Sum);
+
+    public static void AllReduceAverage(this IProcessGroup group, Tensor tensor) => group.AllReduce(tensor, ReduceOp.Average);
+
+    /// <summary>Returns <paramref name="root"/>'s string on every rank.</summary>
+    public static string Broadcast(this IProcessGroup group, string value, int root = 0) =>
+        Encoding.UTF8.GetString(group.Broadcast(Encoding.UTF8.GetBytes(value), root));
+
+    /// <summary>
+    /// Checks that every rank holds the same <paramref name="value"/> as rank 0 (a recipe hash, a dataset hash). On a
+    /// mismatch every rank throws the same <see cref="DistributedException"/> naming the ranks that differ, so no
+    /// rank is left waiting in a later collective.
+    /// </summary>
+    public static void EnsureSameOnAllRanks(this IProcessGroup group, string value, string what)
+    {
+        var reference = group.Broadcast(value);
+        using var scope = torch.NewDisposeScope();
+        var differs = torch.tensor(new long[] { reference == value ? 0 : 1 }, 1);
+        var flags = group.AllGather(differs).ToArray<long>();
+        var ranks = Enumerable.Range(0, flags.Length).Where(r => flags[r] != 0).ToArray();
+        if (ranks.Length == 0) return;
+        throw new DistributedException(
+            $"the {what} differs across ranks: rank{(ranks.Length > 1 ? "s" : "")} {string.Join(", ", ranks)} " +
+            $"{(ranks.Length > 1 ? "have" : "has")} a different {what} from rank 0 ('{reference}'; rank {group.Rank} has " +
+            $"'{value}'). Start every rank with the same {what}: the same recipe file and code on every machine.");
+    }
+
+    /// <summary>The per-rank share of a global batch; the global batch must divide evenly among the ranks.</summary>
+    public static int LocalBatchSize(this IProcessGroup group, int globalBatchSize) =>
+        BatchSharding.LocalBatchSize(globalBatchSize, group.WorldSize);
+}
+
+public static class BatchSharding
+{
+    /// <summary>
+    /// Each rank's share of a global batch. The global batch, and so the loss curve, stays the same for any number of
+    /// ranks, which is why it must divide evenly.
+    /// </summary>
+    public static int LocalBatchSize(int globalBatchSize, int worldSize)
+    {
+        if (globalBatchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(globalBatchSize), globalBatchSize, "the global batch size must be positive");
+        if (globalBatchSize % worldSize == 0) return globalBatchSize / worldSize;
+        var lower = globalBatchSize / worldSize * worldSize;
+        var suggestions = lower > 0 ? $"{lower} or {lower + worldSize}" : $"{worldSize}";
+        throw new ArgumentException(
+            $"the global batch of {globalBatchSize} sequences does not divide among {worldSize} ranks: choose a " +
+            $"global batch that is a multiple of {worldSize} (e.g. {suggestions}), or run a number of ranks that divides it",
+            nameof(globalBatchSize));
+    }
+}
