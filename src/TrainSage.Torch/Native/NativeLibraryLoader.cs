@@ -9,12 +9,17 @@ internal static class NativeLibraryLoader
     public const string LibraryName = "trainsage_native";
     public const string EnvironmentVariable = "TRAINSAGE_NATIVE_LIB";
 
-    private static int registered;
+    private static readonly HashSet<Assembly> registered = [];
 
-    public static void Register()
+    public static void Register() => Register(typeof(NativeLibraryLoader).Assembly);
+
+    /// <summary>Resolves <see cref="LibraryName"/> for <paramref name="assembly"/>'s imports (once per assembly).</summary>
+    public static void Register(Assembly assembly)
     {
-        if (Interlocked.Exchange(ref registered, 1) == 0)
-            NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+        lock (registered)
+        {
+            if (registered.Add(assembly)) NativeLibrary.SetDllImportResolver(assembly, Resolve);
+        }
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
