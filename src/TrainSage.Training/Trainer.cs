@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TrainSage.Data.Datasets;
 using TrainSage.Data.Sampling;
+using TrainSage.Distributed;
 using TrainSage.Formats.Checkpoints;
 using TrainSage.Models;
 using TrainSage.Torch;
@@ -32,37 +33,47 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// The training loop: warmup+cosine LR, gradient accumulation, global-norm clipping, periodic evaluation and
 /// checkpoints, metrics to metrics.jsonl and TensorBoard, a clean stop on cancellation.
 /// </summary>
-public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, AttentionFactory attention, ILogger logger, ITrainingObserver? observer = null)
+public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, AttentionFactory attention, IProcessGroup group, ILogger logger,
+    ITrainingObserver? observer = null)
 {
     private readonly Recipe recipe = loaded.Recipe;
+    private readonly bool main = group.IsMain();
 
     public TrainingResult Run(CancellationToken stop)
     {
+        group.EnsureSameOnAllRanks(loaded.Hash, "recipe hash");
         var runDirectory = loaded.RunDirectory;
-        Directory.CreateDirectory(runDirectory);
         var store = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), recipe.Checkpoint.KeepLast);
-        foreach (var leftover in store.RecoverInterrupted()) logger.LogWarning("removed an interrupted checkpoint write: {Path}", leftover);
+        if (main)
+        {
+            Directory.CreateDirectory(runDirectory);
+            foreach (var leftover in store.RecoverInterrupted()) logger.LogWarning("removed an interrupted checkpoint write: {Path}", leftover);
+        }
 
-        var device = TrainingSetup.DeviceFor(recipe, localRank: 0);
+        var device = TrainingSetup.DeviceFor(recipe, group.LocalRank);
         torch.manual_seed(recipe.Seed);
-        using var dataset = TrainingSetup.OpenDataset(loaded, m => logger.LogInformation("{Message}", m));
+        using var dataset = OpenDatasetOnce();
         var seqLen = recipe.Training.SeqLen ?? recipe.Model.BlockSize;
-        var sampler = new BatchSampler(dataset.Train, seqLen, recipe.Training.BatchSize, rank: 0, worldSize: 1, recipe.Seed);
+        var sampler = new BatchSampler(dataset.Train, seqLen, recipe.Training.BatchSize, group.Rank, group.WorldSize, recipe.Seed);
 
         using var model = new GPT(recipe.Model, attention, device);
         if (device.IsCuda && recipe.Training.Precision == Precision.Bf16) model.compute_dtype = ScalarType.BFloat16;
         var groups = model.parameter_groups();
         using var optimizer = new AdamW(groups.ToParamGroups(recipe.Optimizer.WeightDecay), recipe.Optimizer.Lr,
             recipe.Optimizer.Beta1, recipe.Optimizer.Beta2, recipe.Optimizer.Eps, recipe.Optimizer.WeightDecay);
-        var parameters = model.parameters().ToList();
+        var named = model.named_parameters().ToList();
+        using var dataParallel = new DataParallel(group, named.Select(p => p.Parameter).ToList(), named.Select(p => p.Name).ToList(),
+            new DataParallelOptions((long)(recipe.Parallel.BucketMb * 1024 * 1024)));
 
         var state = Start(store, model, optimizer, sampler, device);
-        logger.LogInformation("model: {Flavour}, {Params:N0} parameters, attention {Attention}; {Steps} steps of {Batch} x {SeqLen} tokens on {Device}",
-            recipe.Model.Flavour, model.num_parameters(), recipe.Model.Attention.Default, recipe.Training.MaxSteps, recipe.Training.BatchSize, seqLen, device);
+        dataParallel.BroadcastParameters();
+        logger.LogInformation("model: {Flavour}, {Params:N0} parameters, attention {Attention}; {Steps} steps of {Batch} x {SeqLen} tokens on {Device} x {World} ranks ({Backend})",
+            recipe.Model.Flavour, model.num_parameters(), recipe.Model.Attention.Default, recipe.Training.MaxSteps, recipe.Training.BatchSize, seqLen,
+            device, group.WorldSize, group.Backend);
 
         var schedule = new CosineSchedule(recipe.Optimizer.Lr, recipe.Optimizer.MinLr, recipe.Optimizer.WarmupSteps,
             recipe.Optimizer.DecaySteps ?? recipe.Training.MaxSteps);
-        using var metrics = new MetricsLog(runDirectory, state.Step > 0 || options.Resume ? state.Step : null);
+        using var metrics = main ? new MetricsLog(runDirectory, state.Step > 0 || options.Resume ? state.Step : null) : null;
         observer?.OnStart(state.Step, recipe.Training.MaxSteps);
 
         var clock = Stopwatch.StartNew();
@@ -70,12 +81,12 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         double lastLoss = double.NaN;
         double? lastVal = null;
         var tokensPerStep = (long)recipe.Training.BatchSize * seqLen;
-        while (state.Step < recipe.Training.MaxSteps && !stop.IsCancellationRequested)
+        while (state.Step < recipe.Training.MaxSteps && !StopRequested(stop, device))
         {
             var stepClock = Stopwatch.StartNew();
             var lr = schedule.At((int)state.Step);
             optimizer.set_lr(lr);
-            lastLoss = TrainStep(model, optimizer, sampler, device, out var gradNorm);
+            lastLoss = TrainStep(model, optimizer, dataParallel, sampler, device, out var gradNorm);
             var step = state.Step + 1;
             if (!double.IsFinite(lastLoss) || !double.IsFinite(gradNorm))
                 throw new TrainingDivergedException(
@@ -98,18 +109,18 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             }
             var record = new MetricsRecord(step, state.TokensSeen, state.WallSeconds, lastLoss, lastVal, lr, gradNorm,
                 tokensPerStep / stepClock.Elapsed.TotalSeconds);
-            if (step % recipe.Training.LogInterval == 0 || lastVal is not null || last) metrics.Write(record);
+            if (step % recipe.Training.LogInterval == 0 || lastVal is not null || last) metrics?.Write(record);
             observer?.OnStep(record);
 
             var checkpointDue = recipe.Checkpoint.Interval > 0 && step % recipe.Checkpoint.Interval == 0;
-            if (checkpointDue || last || stop.IsCancellationRequested) Save(store, model, optimizer, state, device);
+            if (checkpointDue || last || stop.IsCancellationRequested) Save(store, model, optimizer, dataParallel, state, device);
         }
-        if (stop.IsCancellationRequested) logger.LogWarning("stopped at step {Step} on request; resume with --resume", state.Step);
-        return new TrainingResult(state.Step, lastLoss, lastVal, runDirectory, stop.IsCancellationRequested);
+        if (state.Step < recipe.Training.MaxSteps) logger.LogWarning("stopped at step {Step} on request; resume with --resume", state.Step);
+        return new TrainingResult(state.Step, lastLoss, lastVal, runDirectory, state.Step < recipe.Training.MaxSteps);
     }
 
     /// <summary>One optimizer step over the global batch: forward/backward per micro-batch, clip, AdamW.</summary>
-    private double TrainStep(GPT model, AdamW optimizer, BatchSampler sampler, Device device, out double gradNorm)
+    private double TrainStep(GPT model, AdamW optimizer, DataParallel dataParallel, BatchSampler sampler, Device device, out double gradNorm)
     {
         model.train();
         optimizer.zero_grad();
@@ -125,6 +136,12 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             microLoss.backward();
             loss += microLoss.item();
         }
+        // Every rank then holds the gradient of the global batch, so clipping and the step agree across ranks.
+        if (group.WorldSize > 1)
+        {
+            dataParallel.SynchronizeGradients();
+            loss = Average(loss, device);
+        }
         var parameters = model.parameters().ToList();
         gradNorm = recipe.Training.GradClip > 0
             ? torch.nn.utils.clip_grad_norm_(parameters, recipe.Training.GradClip)
@@ -139,7 +156,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         using var noGrad = torch.no_grad();
         double total = 0;
         var count = 0;
-        foreach (var batch in new EvaluationBatches(dataset.Validation, seqLen, recipe.Training.BatchSize, rank: 0, worldSize: 1, recipe.Eval.Batches))
+        foreach (var batch in new EvaluationBatches(dataset.Validation, seqLen, recipe.Training.BatchSize, group.Rank, group.WorldSize, recipe.Eval.Batches))
         {
             using var scope = torch.NewDisposeScope();
             var (x, y) = BatchTensors.Rows(batch, 0, batch.Rows, device);
@@ -147,7 +164,36 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             count++;
         }
         model.train();
-        return count == 0 ? double.NaN : total / count;
+        return count == 0 ? double.NaN : Average(total / count, device);
+    }
+
+    /// <summary>The mean of a per-rank value over all ranks (every rank holds the same number of rows).</summary>
+    private double Average(double value, Device device)
+    {
+        if (group.WorldSize == 1) return value;
+        using var scope = torch.NewDisposeScope();
+        var t = torch.tensor(new[] { value }).to(group.Backend == "nccl" ? device : Device.CPU);
+        group.AllReduceAverage(t);
+        return t.item();
+    }
+
+    /// <summary>A stop asked of any rank stops all of them at the same step.</summary>
+    private bool StopRequested(CancellationToken stop, Device device)
+    {
+        if (group.WorldSize == 1) return stop.IsCancellationRequested;
+        using var scope = torch.NewDisposeScope();
+        var flag = torch.tensor(new[] { stop.IsCancellationRequested ? 1.0 : 0.0 }).to(group.Backend == "nccl" ? device : Device.CPU);
+        group.AllReduce(flag, ReduceOp.Max);
+        return flag.item() > 0;
+    }
+
+    /// <summary>Rank 0 prepares a missing dataset while the others wait; then every rank opens it.</summary>
+    private TokenDataset OpenDatasetOnce()
+    {
+        void Log(string m) => logger.LogInformation("{Message}", m);
+        if (main) TrainingSetup.OpenDataset(loaded, Log).Dispose();
+        group.Barrier();
+        return TrainingSetup.OpenDataset(loaded, Log);
     }
 
     private TrainerState Start(CheckpointStore store, GPT model, AdamW optimizer, BatchSampler sampler, Device device)
@@ -186,14 +232,29 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         return state;
     }
 
-    private void Save(CheckpointStore store, GPT model, AdamW optimizer, TrainerState state, Device device)
+    /// <summary>Checks that all ranks hold the same weights, then rank 0 writes the checkpoint while the others wait.</summary>
+    private void Save(CheckpointStore store, GPT model, AdamW optimizer, DataParallel dataParallel, TrainerState state, Device device)
     {
+        if (group.WorldSize > 1) dataParallel.EnsureParametersConsistent();
+        if (!main)
+        {
+            group.Barrier();
+            return;
+        }
         var withRng = state with
         {
             CpuRngState = RngState.Capture(Device.CPU),
             CudaRngState = device.IsCuda ? RngState.Capture(device) : null,
         };
-        var saved = store.Save(state.Step, folder => TrainingCheckpoint.Write(folder, model, optimizer, withRng, loaded.ResolvedYaml), state.BestStep);
-        logger.LogInformation("checkpoint {Path}", saved.Path);
+        try
+        {
+            var saved = store.Save(state.Step, folder => TrainingCheckpoint.Write(folder, model, optimizer, withRng with { WorldSize = group.WorldSize },
+                loaded.ResolvedYaml), state.BestStep);
+            logger.LogInformation("checkpoint {Path}", saved.Path);
+        }
+        finally
+        {
+            group.Barrier();
+        }
     }
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using TrainSage.Models;
+using TrainSage.Distributed;
 using TrainSage.Training.Metrics;
 using TrainSage.Training.Recipes;
 
@@ -33,7 +33,7 @@ public sealed class TrainerTests : IDisposable
     private LoadedRecipe Load(string name, params string[] overrides) => RecipeLoader.Parse(Recipe(name), root, overrides);
 
     private static TrainingResult Train(LoadedRecipe recipe, TrainerOptions? options = null, ITrainingObserver? observer = null, CancellationToken stop = default) =>
-        new Trainer(recipe, options ?? new TrainerOptions(), ExactCausalAttention.Factory, NullLogger.Instance, observer).Run(stop);
+        new Trainer(recipe, options ?? new TrainerOptions(), ModelAttention.Factory(), new SingleProcessGroup(), NullLogger.Instance, observer).Run(stop);
 
     private sealed class StopAt(long step, CancellationTokenSource source) : ITrainingObserver
     {

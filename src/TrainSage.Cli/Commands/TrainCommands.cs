@@ -4,7 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TrainSage.Distributed;
 using TrainSage.Models;
+using TrainSage.Torch;
 using TrainSage.Training;
 using TrainSage.Training.Recipes;
 
@@ -71,10 +73,12 @@ public static class TrainCommands
         builder.Services.AddSingleton(loaded);
         builder.Services.AddSingleton(Options.Create(loaded.Recipe));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<AttentionFactory>(AttentionBackendsFactory.Create);
+        builder.Services.AddSingleton(_ => ModelAttention.Factory());
         builder.Services.AddSingleton<ITrainingObserver>(sp => ProgressObserver.Create(sp.GetRequiredService<ILogger<Trainer>>(), loaded.Recipe.Training.LogInterval));
+        builder.Services.AddSingleton(_ => ProcessGroupFactory.Create(loaded.Recipe.Device == "cuda" ? DeviceType.CUDA : DeviceType.CPU,
+            loaded.Recipe.Parallel.Backend));
         builder.Services.AddSingleton(sp => new Trainer(loaded, options, sp.GetRequiredService<AttentionFactory>(),
-            sp.GetRequiredService<ILogger<Trainer>>(), sp.GetRequiredService<ITrainingObserver>()));
+            sp.GetRequiredService<IProcessGroup>(), sp.GetRequiredService<ILogger<Trainer>>(), sp.GetRequiredService<ITrainingObserver>()));
         using var host = builder.Build();
 
         using var stop = new CancellationTokenSource();

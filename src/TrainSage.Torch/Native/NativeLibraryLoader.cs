@@ -13,9 +13,7 @@ internal static class NativeLibraryLoader
 
     public static void Register() => Register(typeof(NativeLibraryLoader).Assembly);
 
-    /// <summary>
-    /// Makes another assembly's [LibraryImport]s of the shim (TrainSage.Distributed's ts_mpi_*) find the same library.
-    /// </summary>
+    /// <summary>Resolves <see cref="LibraryName"/> for <paramref name="assembly"/>'s imports of the shim (once per assembly).</summary>
     public static void Register(Assembly assembly)
     {
         lock (registered)

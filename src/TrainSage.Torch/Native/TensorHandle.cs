@@ -2,10 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace TrainSage.Torch.Native;
 
-/// <summary>Owns one native at::Tensor handle; freeing it drops this reference to the tensor's storage.</summary>
-internal sealed class TensorHandle : SafeHandle
+/// <summary>
+/// Owns one native at::Tensor handle; freeing it drops this reference to the tensor's storage. Public so that
+/// other TrainSage assemblies can pass tensors to their own ts_ imports (see <see cref="NativeInterop"/>).
+/// </summary>
+public sealed class TensorHandle : SafeHandle
 {
-    public TensorHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
+    internal TensorHandle(IntPtr handle) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(handle);
 
     /// <summary>Passed where an optional tensor argument is absent (nullptr on the native side).</summary>
     public static readonly TensorHandle Null = new(IntPtr.Zero);

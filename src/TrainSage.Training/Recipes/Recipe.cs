@@ -1,4 +1,5 @@
 using TrainSage.Data.Tokenizers;
+using TrainSage.Distributed;
 using TrainSage.Models;
 
 namespace TrainSage.Training.Recipes;
@@ -103,10 +104,8 @@ public sealed record CheckpointSection
     public int KeepLast { get; init; } = 2;
 }
 
-public enum ParallelBackend { Auto, Single, Mpi, Nccl }
-
 public sealed record ParallelSection
 {
-    public ParallelBackend Backend { get; init; } = ParallelBackend.Auto;
+    public DistributedBackend Backend { get; init; } = DistributedBackend.Auto;
     public double BucketMb { get; init; } = 25;
 }
