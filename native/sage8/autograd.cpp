@@ -2,7 +2,14 @@
 // K and V through sage8::backward.
 #include "sage8.h"
 
+#include <optional>
+#include <tuple>
+
 #include <torch/csrc/autograd/custom_function.h>
+
+#ifdef TS_HAVE_SAGE8_CUDA
+#include "sage8_cuda/aten.h"
+#endif
 
 namespace sage8 {
 namespace {
@@ -10,11 +17,36 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+#ifdef TS_HAVE_SAGE8_CUDA
+// The fused kernels implement the default numerics (no Q smoothing, dO*V^T in bf16); anything else, and every
+// non-CUDA tensor, goes to the reference, which defines the numerics the kernels are tested against.
+std::optional<sage8_cuda::Options> fused_options(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                 const Options& options) {
+  if (!q.is_cuda() || options.smooth_q || options.dov_precision != DoVPrecision::BFloat16) return std::nullopt;
+  sage8_cuda::Options fused;
+  fused.block_size = static_cast<int>(options.block_size);
+  fused.causal = options.causal;
+  fused.smooth_k = options.smooth_k;
+  fused.v_per_channel = options.vdo_scaling == VdoScaling::PerBlockAndChannel;
+  if (!sage8_cuda::supports(q, k, v, fused)) return std::nullopt;
+  return fused;
+}
+#endif
+
 class Sage8Function : public torch::autograd::Function<Sage8Function> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                             const Options& options) {
-    auto [o, lse] = sage8::forward(q, k, v, options);
+    bool fused = false;
+    at::Tensor o, lse;
+#ifdef TS_HAVE_SAGE8_CUDA
+    if (auto f = fused_options(q, k, v, options)) {
+      std::tie(o, lse) = sage8_cuda::forward(q, k, v, *f);
+      fused = true;
+    }
+#endif
+    if (!fused) std::tie(o, lse) = sage8::forward(q, k, v, options);
+    ctx->saved_data["fused"] = fused;
     // Saved: the inputs as given (backward re-quantizes them, which reproduces the forward's INT8 operands
     // exactly), O and LSE. A fused kernel may save the INT8 forms instead; the numbers are the same.
     ctx->save_for_backward({q, k, v, o});
@@ -37,8 +69,16 @@ class Sage8Function : public torch::autograd::Function<Sage8Function> {
     options.vdo_scaling = static_cast<VdoScaling>(ctx->saved_data["vdo_scaling"].toInt());
     options.dov_precision = static_cast<DoVPrecision>(ctx->saved_data["dov_precision"].toInt());
     options.causal = ctx->saved_data["causal"].toBool();
-    auto [dq, dk, dv] = sage8::backward(saved[0], saved[1], saved[2], saved[3], ctx->saved_data["lse"].toTensor(),
-                                        grad_outputs[0], options);
+    const auto lse = ctx->saved_data["lse"].toTensor();
+    at::Tensor dq, dk, dv;
+#ifdef TS_HAVE_SAGE8_CUDA
+    if (ctx->saved_data["fused"].toBool()) {
+      std::tie(dq, dk, dv) = sage8_cuda::backward(saved[0], saved[1], saved[2], saved[3], lse, grad_outputs[0].contiguous(),
+                                                  *fused_options(saved[0], saved[1], saved[2], options));
+      return {dq, dk, dv, at::Tensor()};
+    }
+#endif
+    std::tie(dq, dk, dv) = sage8::backward(saved[0], saved[1], saved[2], saved[3], lse, grad_outputs[0], options);
     return {dq, dk, dv, at::Tensor()};  // no gradient for the options
   }
 };

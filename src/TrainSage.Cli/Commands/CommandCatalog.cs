@@ -12,6 +12,7 @@ public static class CommandCatalog
         CompareCommands.Compare(),
         CompareCommands.Plot(),
         DataCommands.Create(),
+        AttentionCommands.Create(),
         SmokeCommand.Create(),
     ];
 }

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using TrainSage.Attention.Accuracy;
+using TrainSage.Torch;
+
+namespace TrainSage.Cli.Commands;
+
+/// <summary>`trainsage attention accuracy`: sage8 against exact fp32 attention, as JSON and Markdown.</summary>
+public static class AttentionCommands
+{
+    public static Command Create()
+    {
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var headDims = new Option<int[]>("--head-dims") { DefaultValueFactory = _ => [64, 128], AllowMultipleArgumentsPerToken = true };
+        var seqLens = new Option<int[]>("--seq-lens") { DefaultValueFactory = _ => [256, 1024, 4096], AllowMultipleArgumentsPerToken = true };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 1 };
+        var heads = new Option<int>("--heads") { DefaultValueFactory = _ => 2 };
+        var output = new Option<string>("--output") { Description = "Path without extension; .json and .md are written", Required = true };
+        var accuracy = new Command("accuracy", "Measure sage8's O, dQ, dK, dV against exact fp32 attention on the standard input families.")
+            { device, headDims, seqLens, batch, heads, output };
+        accuracy.SetAction(parse =>
+        {
+            using var logger = Logging.Create(Logging.RankFromEnvironment(), logFile: null);
+            var options = new AccuracyOptions
+            {
+                Device = Device.Parse(parse.GetValue(device)!),
+                HeadDims = parse.GetValue(headDims)!,
+                SeqLens = parse.GetValue(seqLens)!,
+                Batch = parse.GetValue(batch),
+                Heads = parse.GetValue(heads),
+            };
+            var command = "trainsage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            var report = AccuracyRunner.Run(options, command, m => logger.Information("{Message}", m));
+            var path = parse.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            File.WriteAllText(path + ".json", report.ToJson());
+            File.WriteAllText(path + ".md", report.ToMarkdown());
+            logger.Information("wrote {Json} and {Md}", path + ".json", path + ".md");
+            return 0;
+        });
+        return new Command("attention", "Attention tools.") { accuracy };
+    }
+}
