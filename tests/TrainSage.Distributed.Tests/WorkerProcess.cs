@@ -19,18 +19,32 @@ internal static class WorkerProcess
         : null;
 
     /// <summary>Runs `mpiexec -n ranks dotnet Worker.dll scenario`; on timeout kills the whole job.</summary>
-    public static WorkerResult RunMpi(string scenario, int ranks, TimeSpan timeout)
+    public static WorkerResult RunMpi(string scenario, int ranks, TimeSpan timeout) => Run(MpiStart(ranks, WorkerDll, [scenario]), timeout);
+
+    /// <summary>`mpiexec -n ranks dotnet program args...`, set up to run anywhere CI does.</summary>
+    public static ProcessStartInfo MpiStart(int ranks, string programDll, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(Mpiexec!);
         // --oversubscribe: CI machines may have fewer cores than ranks; --bind-to none: let the ranks share them.
-        foreach (var arg in new[] { "--oversubscribe", "--bind-to", "none", "-n", ranks.ToString(), DotnetHost, WorkerDll, scenario })
+        foreach (var arg in new[] { "--oversubscribe", "--bind-to", "none", "-n", ranks.ToString(), DotnetHost, programDll }.Concat(args))
             start.ArgumentList.Add(arg);
         // Open MPI refuses to start as root unless told twice; CI containers often run as root.
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
         start.Environment["OMP_NUM_THREADS"] = "1";  // two ranks on two cores: one libtorch thread each
+        return start;
+    }
+
+    /// <summary>`dotnet program args...` as a single process.</summary>
+    public static WorkerResult RunProgram(string programDll, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(DotnetHost);
+        foreach (var arg in new[] { programDll }.Concat(args)) start.ArgumentList.Add(arg);
+        start.Environment["OMP_NUM_THREADS"] = "1";
         return Run(start, timeout);
     }
+
+    public static WorkerResult Run(ProcessStartInfo start, TimeSpan timeout) => Run(start, timeout, onStarted: null);
 
     /// <summary>Runs the worker as a plain process with extra environment variables.</summary>
     public static WorkerResult RunAlone(string scenario, TimeSpan timeout, IReadOnlyDictionary<string, string> environment)
@@ -45,9 +59,10 @@ internal static class WorkerProcess
     private static string WorkerDll => Path.Combine(AppContext.BaseDirectory, "TrainSage.Distributed.Worker.dll");
 
     // The SDK tells child processes which dotnet runs them.
-    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+    public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    private static WorkerResult Run(ProcessStartInfo start, TimeSpan timeout)
+    /// <summary>Runs a process to its end (or the time limit); <paramref name="onStarted"/> may act on it while it runs.</summary>
+    public static WorkerResult Run(ProcessStartInfo start, TimeSpan timeout, Action<Process>? onStarted)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -61,6 +76,7 @@ internal static class WorkerProcess
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        onStarted?.Invoke(process);
         var exited = process.WaitForExit(timeout);
         if (!exited) process.Kill(entireProcessTree: true);
         process.WaitForExit();  // drains the redirected output

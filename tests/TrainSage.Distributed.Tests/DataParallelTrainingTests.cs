@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using TrainSage.Formats.Checkpoints;
+using TrainSage.Training.Metrics;
+using Xunit;
+
+namespace TrainSage.Distributed.Tests;
+
+/// <summary>
+/// The trainsage CLI under `mpiexec -n 2` against one process, on the same global batch: same loss sequence, a
+/// killed rank ends the job promptly, and training resumes on 2 ranks from the last checkpoint.
+/// </summary>
+public sealed class DataParallelTrainingTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+    private readonly string root = Directory.CreateTempSubdirectory("trainsage-dp-").FullName;
+    private readonly string recipe;
+
+    public DataParallelTrainingTests()
+    {
+        var repo = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(repo.FullName, "TrainSage.sln"))) repo = repo.Parent!;
+        var text = File.ReadAllText(Path.Combine(repo.FullName, "corpora", "tinyshakespeare.txt"));
+        File.WriteAllText(Path.Combine(root, "corpus.txt"), text[..100_000]);
+        recipe = Path.Combine(root, "recipe.yaml");
+        // decay_steps is fixed so that runs of different max_steps share one LR schedule.
+        File.WriteAllText(recipe, """
+            name: run
+            seed: 3
+            out_dir: runs
+            model: {flavour: gpt2, vocab_size: 96, n_layer: 2, n_head: 2, n_embd: 32, block_size: 32, attention: {default: math} }
+            data: {dataset: data/chars, inputs: [corpus.txt], tokenizer: char}
+            training: {max_steps: 20, batch_size: 8, log_interval: 1}
+            optimizer: {lr: 3.0e-3, min_lr: 3.0e-4, warmup_steps: 2, decay_steps: 400}
+            eval: {interval: 10, batches: 2}
+            checkpoint: {interval: 10, keep_last: 3}
+            """);
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private static string Cli => Path.Combine(AppContext.BaseDirectory, "trainsage.dll");
+
+    private string[] Args(string name, params string[] more) => ["pretrain", recipe, "--set", $"name={name}", .. more.SelectMany(m => new[] { "--set", m })];
+
+    private IReadOnlyList<double> Losses(string name) => MetricsLog.Read(Path.Combine(root, "runs", name)).Select(r => r.TrainLoss).ToList();
+
+    private static void Ok(WorkerResult result)
+    {
+        Assert.False(result.TimedOut, "the job hung:\n" + result.Output);
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}:\n{result.Output}");
+    }
+
+    private static void SameLosses(IReadOnlyList<double> expected, IReadOnlyList<double> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Abs(expected[i]), $"step {i + 1}: {expected[i]} vs {actual[i]}");
+    }
+
+    [MpiFact]
+    public void Two_ranks_reproduce_the_loss_sequence_of_one_rank()
+    {
+        Ok(WorkerProcess.RunProgram(Cli, Args("one", "training.max_steps=50"), Limit));
+        Ok(WorkerProcess.Run(WorkerProcess.MpiStart(2, Cli, Args("two", "training.max_steps=50")), Limit));
+        var one = Losses("one");
+        Assert.Equal(50, one.Count);
+        SameLosses(one, Losses("two"));
+        Assert.True(File.Exists(Path.Combine(root, "runs", "two", "train-rank1.log")), "every rank writes its own log file");
+    }
+
+    [MpiFact]
+    public void A_killed_rank_ends_the_job_and_two_ranks_resume_from_the_intact_checkpoint()
+    {
+        Ok(WorkerProcess.RunProgram(Cli, Args("baseline"), Limit));
+
+        // A long run that we cut: once step 12 is logged (checkpoint 10 is written), SIGKILL one rank.
+        var clock = new Stopwatch();
+        var killed = WorkerProcess.Run(WorkerProcess.MpiStart(2, Cli, Args("cut", "training.max_steps=400")), Limit, mpiexec =>
+        {
+            var metrics = Path.Combine(root, "runs", "cut", MetricsLog.FileName);
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < Limit && !(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 12)) Thread.Sleep(100);
+            var rank = ChildProcesses(mpiexec.Id).Last();
+            Process.GetProcessById(rank).Kill();
+            clock.Start();
+        });
+        Assert.False(killed.TimedOut, "the job hung after a rank was killed:\n" + killed.Output);
+        Assert.NotEqual(0, killed.ExitCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the job took {clock.Elapsed} to end after a rank died");
+        CheckpointManifest.Verify(Path.Combine(root, "runs", "cut", "checkpoints", "step-000010"));
+
+        Ok(WorkerProcess.Run(WorkerProcess.MpiStart(2, Cli, Args("cut", "training.max_steps=20").Append("--resume")), Limit));
+        SameLosses(Losses("baseline"), Losses("cut"));
+    }
+
+    private static List<int> ChildProcesses(int pid) =>
+        File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+}
