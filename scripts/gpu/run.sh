@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${TRAINSAGE_GPU_BUILD_DIR:-/tmp/trainsage-native}
+if [ -d .device-carry/committed/native/sage8_cuda ]; then  # scripts/gpu/snapshot-kernels.sh
+  rm -rf native/sage8_cuda && cp -r .device-carry/committed/native/sage8_cuda native/sage8_cuda
+fi
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 start=$(date +%s)
 if [ ! -f "$build/libtrainsage_native.so" ] || [ "${TRAINSAGE_REBUILD:-0}" = 1 ]; then

@@ -18,6 +18,9 @@ public static class TrainingSetup
         var count = torch.cuda.device_count();
         if (localRank >= count)
             throw new InvalidOperationException($"local rank {localRank} has no GPU of its own: this machine has {count}; launch at most {count} ranks per machine");
+        // The "flash" backend is the BF16 FlashAttention baseline: keep libtorch from choosing cuDNN or
+        // memory-efficient kernels instead (math stays as the fallback for shapes flash does not take).
+        torch.nn.functional.sdpa_enable_backends(flash: true, mem_efficient: false, math: true, cudnn: false);
         return Device.CUDA(localRank);
     }
 
