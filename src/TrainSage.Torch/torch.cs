@@ -114,6 +114,16 @@ public static partial class torch
     /// <summary>Seeds the CPU generator and every CUDA generator.</summary>
     public static void manual_seed(ulong seed) => N.Check(N.ts_manual_seed(seed));
 
+    /// <summary>Sets how many threads libtorch uses inside one CPU op (intra-op parallelism) in this process.</summary>
+    public static void set_num_threads(int threads)
+    {
+        if (threads <= 0)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, "the number of threads must be positive (1 for single-threaded ops)");
+        N.Check(N.ts_set_num_threads(threads));
+    }
+
+    public static int get_num_threads() => N.ts_get_num_threads();
+
     public static class random
     {
         /// <summary>The generator state of a device, as a uint8 CPU tensor.</summary>

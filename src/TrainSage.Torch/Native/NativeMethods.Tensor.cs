@@ -60,6 +60,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ts_cuda_is_available();
     [LibraryImport(Lib)] internal static partial int ts_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int ts_cuda_synchronize(int deviceIndex);
+    [LibraryImport(Lib)] internal static partial int ts_set_num_threads(int n);
+    [LibraryImport(Lib)] internal static partial int ts_get_num_threads();
     [LibraryImport(Lib)] internal static partial int ts_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial IntPtr ts_rng_get_state(int dev, int idx);
     [LibraryImport(Lib)] internal static partial int ts_rng_set_state(int dev, int idx, H state);
