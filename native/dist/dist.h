@@ -1,6 +1,7 @@
 // Shared by the MPI and the NCCL glue: reduction codes and staging tensors into raw buffers.
 #pragma once
 
+#include <c10/core/GradMode.h>
 #include "core/api.h"
 
 #include <stdexcept>
@@ -24,14 +25,14 @@ struct Staged {
 
   void finish() const {
     if (buffer.unsafeGetTensorImpl() == tensor.unsafeGetTensorImpl()) return;
-    at::NoGradGuard no_grad;  // parameters are leaves that require grad: an in-place copy must not be recorded
+    c10::NoGradGuard no_grad;  // parameters are leaves that require grad: an in-place copy must not be recorded
     tensor.copy_(buffer);
   }
 };
 
 inline Staged stage(const at::Tensor& t, at::ScalarType dtype) {
   if (t.scalar_type() == dtype && t.is_contiguous()) return {t, t};
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   return {t, t.to(dtype).contiguous()};
 }
 

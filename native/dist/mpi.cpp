@@ -4,6 +4,7 @@
 // MPI is initialised with MPI_THREAD_SERIALIZED: the C# side serialises every call with a lock, but calls may come
 // from different threads over time. MPI_COMM_WORLD uses MPI_ERRORS_RETURN so MPI errors become exceptions (and so
 // C# TorchExceptions) with MPI's own message instead of killing the process silently.
+#include <c10/core/GradMode.h>
 #include "dist.h"
 
 #include <cstdio>
@@ -125,7 +126,7 @@ void all_reduce(const at::Tensor& t, ts::dist::ReduceOp op) {
     check(MPI_Allreduce(MPI_IN_PLACE, chunk, n, mpi_type, mpi_op(op), MPI_COMM_WORLD), "MPI_Allreduce");
   });
   if (op == ts::dist::ReduceOp::Average) {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     staged.buffer.div_(world_size);
   }
   staged.finish();

@@ -2,6 +2,7 @@
 // scores and the forward's LSE, then dV, dP, dS, dQ and dK. Tiles are independent given LSE and D, so the
 // reference processes all query blocks of a key block at once (as a kernel's key-block-major loop with dQ
 // accumulated across key blocks); per-tile scales come from a [rows, q_blocks, block, block] view.
+#include <c10/core/GradMode.h>
 #include "inputs.h"
 #include "rows.h"
 #include "scores.h"
@@ -117,7 +118,7 @@ BackwardRows backward_rows(const at::Tensor& q, const at::Tensor& k, const at::T
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                                         const at::Tensor& o, const at::Tensor& lse,
                                                         const at::Tensor& grad_o, const Options& options) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const auto p = check_sage8_inputs(q, k, v, options);
   check_backward_inputs(p, q, o, lse, grad_o);
   // O, dO and LSE belong to the query heads: they are laid out like Q, never repeated.

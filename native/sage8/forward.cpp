@@ -1,6 +1,7 @@
 // The forward pass, one key block at a time with the online softmax, as a fused kernel runs it
 // (NUMERICS.md, "Forward"). Every query block is independent of the others, so the reference processes all query
 // blocks of all (batch, head) rows at once for each key block: only the order over key blocks matters.
+#include <c10/core/GradMode.h>
 #include "inputs.h"
 #include "rows.h"
 #include "scores.h"
@@ -54,7 +55,7 @@ ForwardRows forward_rows(const at::Tensor& q, const at::Tensor& k, const at::Ten
 
 std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                            const Options& options) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   const auto p = check_sage8_inputs(q, k, v, options);
   auto result = forward_rows(to_rows(q, p), to_rows(k, p), to_rows(v, p), options);
   auto o = from_rows(result.o, p, p.heads, p.tokens_q, p.dtype);
