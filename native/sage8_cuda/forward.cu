@@ -2,6 +2,7 @@
 // 16 rows) and walks the key blocks with K and V^T double-buffered through cp.async. Per key block:
 // S = int32(Q K^T) * (sQ * sK) * softmax_scale, the online softmax, P~ quantized per row (scale rowmax / 127)
 // straight from the S registers into an INT8 A fragment, O += int32(P V) * sP * sV[channel].
+#include "forward_tile.cuh"
 #include "kernels.h"
 #include "tile.cuh"
 
@@ -65,8 +66,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   for (int i = 0; i < D / 8; ++i)
 #pragma unroll
     for (int e = 0; e < 4; ++e) o[i][e] = 0.f;
-  // Per accumulator row (r = 0: row gid, r = 1: row gid + 8): running max (natural units) and this thread's
-  // share of the running sum.
+  // Per accumulator row (forward_tile.cuh): running max (natural units) and this thread's share of the running sum.
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
   uint32_t qf[D / 32][4];
 
@@ -104,62 +104,13 @@ __global__ void __launch_bounds__(kThreads, 1)
           mma_s8(acc[2 * np], qf[kk], b[0], b[1]);
           mma_s8(acc[2 * np + 1], qf[kk], b[2], b[3]);
         }
-      const float c = (sq * skg[j]) * softmax_scale;
-#pragma unroll
-      for (int i = 0; i < BK / 8; ++i)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) s[i][e] = small_int_to_float(acc[i][e]) * c;
+      scores_from_products(s, acc, (sq * skg[j]) * softmax_scale);
     }
-    const int k0 = j * BK;
-    if (k0 + BK > n || (kCausal && k0 + BK - 1 > row_w)) {
-#pragma unroll
-      for (int i = 0; i < BK / 8; ++i)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int key = k0 + 8 * i + 2 * tq + (e & 1), row = row_w + gid + 8 * (e >> 1);
-          if (key >= n || (kCausal && key > row)) s[i][e] = -INFINITY;
-        }
-    }
-
-    // Online softmax. A row with every key so far masked keeps m = -inf and exponentiates against 0.
-    float m_ref_log2[2], inverse[2], p_scale[2];
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float mx = -INFINITY;
-#pragma unroll
-      for (int i = 0; i < BK / 8; ++i) mx = fmaxf(mx, fmaxf(s[i][2 * r], s[i][2 * r + 1]));
-      mx = quad_max(mx);
-      const float m_new = fmaxf(m[r], mx);
-      const float m_ref = m_new == -INFINITY ? 0.f : m_new;
-      const float alpha = fast_exp2((m[r] - m_ref) * kLog2e);
-      m[r] = m_new;
-      m_ref_log2[r] = m_ref * kLog2e;
-      // The row's largest P~, computed exactly as that element's P~ is below.
-      const float p_max = fast_exp2(fmaf(mx, kLog2e, -m_ref_log2[r]));
-      inverse[r] = p_max > 0.f ? 127.f / p_max : 0.f;
-      p_scale[r] = p_max / 127.f;
-      l[r] *= alpha;
-#pragma unroll
-      for (int i = 0; i < D / 8; ++i) {
-        o[i][2 * r] *= alpha;
-        o[i][2 * r + 1] *= alpha;
-      }
-    }
+    mask_scores<BK / 8, kCausal>(s, j * BK, row_w, n, gid, tq);
+    float alpha[2], p_scale[2];
     uint32_t pf[BK / 32][4];
-    {
-      uint32_t pq[BK / 8][4];
-#pragma unroll
-      for (int i = 0; i < BK / 8; ++i)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int r = e >> 1;
-          const float p = fast_exp2(fmaf(s[i][e], kLog2e, -m_ref_log2[r]));
-          l[r] += p;  // l sums the unquantized P~, as the reference
-          pq[i][e] = s8_bits(__fmul_rn(p, inverse[r]));
-        }
-#pragma unroll
-      for (int kk = 0; kk < BK / 32; ++kk) pack_a(pf[kk], pq, kk);
-    }
+    softmax_tile(s, m, l, alpha, p_scale, pf);
+    rescale_rows(o, alpha);
 
     // O += int32(P V) * sP[row] * sV[channel], 16 channels at a time to keep the int32 accumulators few.
 #pragma unroll
@@ -175,27 +126,13 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * tq;
-        const float v0 = sv[d], v1 = sv[d + 1];
-        o[2 * dp + x][0] += small_int_to_float(acc[x][0]) * p_scale[0] * v0;
-        o[2 * dp + x][1] += small_int_to_float(acc[x][1]) * p_scale[0] * v1;
-        o[2 * dp + x][2] += small_int_to_float(acc[x][2]) * p_scale[1] * v0;
-        o[2 * dp + x][3] += small_int_to_float(acc[x][3]) * p_scale[1] * v1;
+        accumulate_pv(o[2 * dp + x], acc[x], p_scale, sv[d], sv[d + 1]);
       }
     }
     __syncthreads();  // every warp is done with this stage before the next iteration refills it
   }
 
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const float lt = quad_sum(l[r]);
-    const int row = row_w + gid + 8 * r;
-    if (row < n) {
-      uint16_t* dst = f.o + ((int64_t)bh * n + row) * D + 2 * tq;
-#pragma unroll
-      for (int i = 0; i < D / 8; ++i) store_bf16x2(dst + 8 * i, o[i][2 * r] / lt, o[i][2 * r + 1] / lt);
-      if (tq == 0) f.lse[(int64_t)bh * n + row] = m[r] + logf(lt);
-    }
-  }
+  store_rows(o, m, l, row_w, n, f.o + (int64_t)bh * n * D, f.lse + (int64_t)bh * n, gid, tq);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 //   qt, kt, vt, dot  [bh][D][npad]  INT8, channel-major, tokens in perm32 order within each group of 32
 //   sq, sk     [bh][nb]       per-block scales;  sv, sdo [bh][nb][D] per block and channel
 //   lse2       [bh][npad]     LSE * log2(e), +inf on padding rows;  delta [bh][npad] rowsum(dO * O), 0 on padding
+// For the wgmma forward (forward_uses_wgmma) k8 and vt are instead the shared-memory images of its tiles: k8 is
+// [bh][npad][D] with each row's 16-byte chunks swizzled (tile.cuh swizzled_byte, row_bytes D), vt is
+// [bh][nb][D][BLK] (each token block's V^T contiguous, perm32, rows swizzled with row_bytes BLK).
 #pragma once
 
 #include "pipeline.h"
@@ -54,6 +57,7 @@ struct QuantizeParams {
   int8_t* cols = nullptr;        // [bh][D][npad] perm32, or null
   float* scale = nullptr;
   ScaleMode mode = ScaleMode::kPerBlock;
+  bool wgmma_tiles = false;      // rows and cols in the wgmma forward's tile layout (above)
   // With x = dO only: delta = rowsum(dO * o), lse2 = lse * log2(e).
   const uint16_t* o = nullptr;   // [bh][n][D] bf16
   const float* lse = nullptr;    // [bh][n]
@@ -82,6 +86,11 @@ struct ForwardParams {
   float* lse;   // [bh][n]
 };
 void launch_forward_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream);
+
+// ---- forward_wgmma.cu
+
+// forward_uses_wgmma (pipeline.h) decides; the quantization passes then write K and V^T in its tile layout (above).
+void launch_forward_wgmma_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream);
 
 // ---- backward.cu
 

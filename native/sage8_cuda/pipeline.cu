@@ -45,7 +45,8 @@ class Carver {
   size_t used_ = 0;
 };
 
-// Layouts in kernels.h. The forward keeps V^T; the backward keeps Q^T, K^T, dO^T and dQ's fp32 accumulator.
+// Layouts in kernels.h (k8 and vt in the wgmma forward's tile layout when it runs). The forward keeps V^T; the
+// backward keeps Q^T, K^T, dO^T and dQ's fp32 accumulator.
 struct Workspace {
   float* k_partial = nullptr;
   float* k_mean = nullptr;
@@ -95,8 +96,9 @@ ScaleMode vdo_mode(const Problem& p) {
   return p.options.v_per_channel ? ScaleMode::kPerBlockAndChannel : ScaleMode::kPerBlockBroadcast;
 }
 
-// Q and (smoothed) K per token block, token-major; channel-major copies too for the backward.
-void quantize_qk(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
+// Q and (smoothed) K per token block, token-major (K in the wgmma forward's tile layout when `wgmma`); channel-major
+// copies too for the backward.
+void quantize_qk(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward, bool wgmma,
                  cudaStream_t stream) {
   QuantizeParams qp;
   qp.x = q;
@@ -112,6 +114,7 @@ void quantize_qk(const Problem& p, const Workspace& w, const uint16_t* q, const 
   }
   kp.x = k;
   kp.rows = w.k8;
+  kp.wgmma_tiles = wgmma;
   kp.cols = backward ? w.kt : nullptr;
   kp.scale = w.sk;
   launch_quantize(p, kp, stream);
@@ -133,19 +136,25 @@ void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t
                              void* workspace, cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, false);
-  quantize_qk(p, w, q, k, false, stream);
+  const bool wgmma = forward_uses_wgmma(p);
+  quantize_qk(p, w, q, k, false, wgmma, stream);
   QuantizeParams vp;
   vp.x = v;
   vp.cols = w.vt;
   vp.scale = w.sv;
   vp.mode = vdo_mode(p);
+  vp.wgmma_tiles = wgmma;
   launch_quantize(p, vp, stream);
 }
 
 void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* workspace, cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, false);
-  launch_forward_kernel(p, ForwardParams{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse}, stream);
+  const ForwardParams f{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse};
+  if (forward_uses_wgmma(p))
+    launch_forward_wgmma_kernel(p, f, stream);
+  else
+    launch_forward_kernel(p, f, stream);
 }
 
 void launch_forward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, uint16_t* o,
@@ -158,7 +167,7 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
                              const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, true);
-  quantize_qk(p, w, q, k, true, stream);
+  quantize_qk(p, w, q, k, true, false, stream);
   QuantizeParams dp;
   dp.x = dout;
   dp.cols = w.dot;

@@ -15,6 +15,7 @@ struct Options {
   bool causal = false;        // query t sees keys 0..t
   bool smooth_k = true;       // subtract K's per-channel mean over tokens before quantizing
   bool v_per_channel = true;  // V and dO: one scale per token block and channel (false: per token block)
+  bool wgmma_forward = true;  // the sm_90a wgmma forward where the GPU runs it (false: the mma.sync kernel)
 };
 
 // batch_heads independent rows of [tokens, head_dim] bf16 (Q, K, V, O, dO), contiguous.
@@ -31,6 +32,10 @@ struct Problem {
 
 // Throws std::invalid_argument naming what is not supported and what is.
 void check_problem(const Problem& p);
+
+// Whether launch_forward runs the wgmma kernel (forward_wgmma.cu): options.wgmma_forward is set and the current
+// GPU runs its sm_90a build (compute capability 9.0). Otherwise it runs the mma.sync kernel (forward.cu).
+bool forward_uses_wgmma(const Problem& p);
 
 // Device scratch the launches below need, in bytes (the pointer passed must be 256-byte aligned).
 size_t forward_workspace_bytes(const Problem& p);

@@ -162,7 +162,8 @@ __global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeParams
     const int tl = r0 + ps * kRows;
     if (p.rows) {
       const uint2 w = make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
-      *reinterpret_cast<uint2*>(p.rows + ((int64_t)bh * npad + t0 + tl) * D + 8 * c) = w;
+      const int col = p.wgmma_tiles ? swizzled_byte(tl, 8 * c, D) : 8 * c;
+      *reinterpret_cast<uint2*>(p.rows + ((int64_t)bh * npad + t0 + tl) * D + col) = w;
     }
     if (p.cols) {
       const int pos = token_pos(tl);
@@ -175,8 +176,10 @@ __global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeParams
     constexpr int kChunks = BLK / 16;
     for (int i = tid; i < D * kChunks; i += kThreads) {
       const int row = i / kChunks, ch = i % kChunks;
-      *reinterpret_cast<uint4*>(p.cols + ((int64_t)bh * D + row) * npad + t0 + 16 * ch) =
-          *reinterpret_cast<const uint4*>(cols_tile + row * kColStride + 16 * ch);
+      int8_t* dst = p.wgmma_tiles
+                        ? p.cols + (((int64_t)bh * nb + blk) * D + row) * BLK + swizzled_byte(row, 16 * ch, BLK)
+                        : p.cols + ((int64_t)bh * D + row) * npad + t0 + 16 * ch;
+      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(cols_tile + row * kColStride + 16 * ch);
     }
   }
 }

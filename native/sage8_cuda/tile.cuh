@@ -60,6 +60,14 @@ __host__ __device__ constexpr int perm32_pos(int token) {
 }
 __host__ __device__ constexpr int token_pos(int token) { return (token & ~31) | perm32_pos(token & 31); }
 
+// Where byte `byte` of row `row` of a K-major tile with 64- or 128-byte rows sits within its row in the layout the
+// wgmma shared-memory descriptors read (64- and 128-byte swizzle, tile 1024-byte aligned): each 16-byte chunk is
+// XOR-ed with the row's place in its 512- or 1024-byte atom. The quantization passes write the wgmma forward's
+// K and V^T tiles in this layout so that each tile is one contiguous copy.
+__host__ __device__ constexpr int swizzled_byte(int row, int byte, int row_bytes) {
+  return ((byte >> 4) ^ (row_bytes == 128 ? (row & 7) : ((row >> 1) & 3))) << 4 | (byte & 15);
+}
+
 #ifdef __CUDACC__
 
 __device__ inline uint32_t smem_addr(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }

@@ -4,6 +4,7 @@
 //   check: wgmma with B as a K-major tile in 128-byte (hd 128) and 64-byte (hd 64) swizzle vs a CPU product
 // Usage: mma_probe. Exit status 0 only if the checks pass.
 #include "../tile.cuh"
+#include "../wgmma.cuh"
 
 #include <cuda_runtime.h>
 
@@ -25,42 +26,8 @@ using namespace sage8_cuda;
 
 namespace {
 
-__device__ inline void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ inline void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-__device__ inline void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
 // Orders ordinary shared-memory stores before the tensor cores' (async proxy) reads.
 __device__ inline void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
-
-// d (+)= a * b for one warpgroup: m64 n128 k32, INT8 in, INT32 accumulators (64 per thread, mma.m16n8
-// C layout per warp), A from registers (mma.m16n8k32 A layout per warp), B from shared memory through `desc`.
-__device__ inline void wgmma_s8_m64n128k32(int (&d)[64], const uint32_t (&a)[4], uint64_t desc, int accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p;\n}\n"
-      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]), "+r"(d[4]), "+r"(d[5]), "+r"(d[6]), "+r"(d[7]),
-        "+r"(d[8]), "+r"(d[9]), "+r"(d[10]), "+r"(d[11]), "+r"(d[12]), "+r"(d[13]), "+r"(d[14]), "+r"(d[15]),
-        "+r"(d[16]), "+r"(d[17]), "+r"(d[18]), "+r"(d[19]), "+r"(d[20]), "+r"(d[21]), "+r"(d[22]), "+r"(d[23]),
-        "+r"(d[24]), "+r"(d[25]), "+r"(d[26]), "+r"(d[27]), "+r"(d[28]), "+r"(d[29]), "+r"(d[30]), "+r"(d[31]),
-        "+r"(d[32]), "+r"(d[33]), "+r"(d[34]), "+r"(d[35]), "+r"(d[36]), "+r"(d[37]), "+r"(d[38]), "+r"(d[39]),
-        "+r"(d[40]), "+r"(d[41]), "+r"(d[42]), "+r"(d[43]), "+r"(d[44]), "+r"(d[45]), "+r"(d[46]), "+r"(d[47]),
-        "+r"(d[48]), "+r"(d[49]), "+r"(d[50]), "+r"(d[51]), "+r"(d[52]), "+r"(d[53]), "+r"(d[54]), "+r"(d[55]),
-        "+r"(d[56]), "+r"(d[57]), "+r"(d[58]), "+r"(d[59]), "+r"(d[60]), "+r"(d[61]), "+r"(d[62]), "+r"(d[63])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(accumulate));
-}
-
-
-// Descriptor of a K-major tile whose rows are `row_bytes` (128: 128-byte swizzle, 64: 64-byte swizzle) long,
-// 8-row atoms 8 * row_bytes apart; the tile starts at an atom boundary.
-__device__ inline uint64_t kmajor_desc(const void* tile, int row_bytes) {
-  const uint64_t start = (smem_addr(tile) & 0x3FFFF) >> 4;
-  const uint64_t swizzle = row_bytes == 128 ? 1 : 2;
-  return start | (uint64_t(1) << 16) | (uint64_t(8 * row_bytes / 16) << 32) | (swizzle << 62);
-}
-// Byte offset of (row, k) in that tile: 16-byte chunks XOR-ed with the row's place in its atom.
-__host__ __device__ inline int kmajor_offset(int row, int k, int row_bytes) {
-  const int phase = row_bytes == 128 ? (row & 7) : ((row >> 1) & 3);
-  return row * row_bytes + (((k >> 4) ^ phase) << 4) + (k & 15);
-}
 
 // C[64][128] = A[64][K] B[128][K]^T with K = RowBytes, one warpgroup, B staged in the swizzled layout. Every
 // loop over the accumulators is unrolled: they must stay in registers while the wgmma is in flight.
@@ -72,26 +39,27 @@ __global__ void __launch_bounds__(128) wgmma_check_kernel(const int8_t* a_g, con
   __shared__ __align__(16) uint8_t a_s[64 * (128 + kRowPad)];
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, gid = lane >> 2, tq = lane & 3;
   if (tid == 0 && (smem_addr(b_s) & 1023)) *misaligned = 1;
-  for (int i = tid; i < 128 * row_bytes; i += 128) b_s[kmajor_offset(i / row_bytes, i % row_bytes, row_bytes)] = b_g[i];
+  for (int i = tid; i < 128 * row_bytes; i += 128)
+    b_s[(i / row_bytes) * row_bytes + swizzled_byte(i / row_bytes, i % row_bytes, row_bytes)] = b_g[i];
   for (int i = tid; i < 64 * row_bytes; i += 128) a_s[(i / row_bytes) * (128 + kRowPad) + i % row_bytes] = a_g[i];
   fence_proxy_async();
   __syncthreads();
   uint32_t a[row_bytes / 32][4];
 #pragma unroll
   for (int kk = 0; kk < row_bytes / 32; ++kk) load_a(a[kk], a_s, 128 + kRowPad, 16 * warp, 32 * kk, lane);
-  int d[64];
-#pragma unroll
-  for (int i = 0; i < 64; ++i) d[i] = 0;
-  const uint64_t desc = kmajor_desc(b_s, row_bytes);
+  int d[16][4];
+  const uint64_t desc = kmajor_desc(smem_addr(b_s), row_bytes);
   wgmma_fence();
+  wgmma_s8_first(d, a[0], desc);
 #pragma unroll
-  for (int kk = 0; kk < row_bytes / 32; ++kk) wgmma_s8_m64n128k32(d, a[kk], desc + 2 * kk, kk > 0);
+  for (int kk = 1; kk < row_bytes / 32; ++kk) wgmma_s8(d, a[kk], desc + 2 * kk);
   wgmma_commit();
-  wgmma_wait_all();
+  wgmma_wait<0>();
+  fence_registers(d);
 #pragma unroll
   for (int i = 0; i < 64; ++i) {
     const int row = 16 * warp + gid + 8 * ((i & 3) >> 1), col = 8 * (i >> 2) + 2 * tq + (i & 1);
-    c_g[row * 128 + col] = d[i];
+    c_g[row * 128 + col] = d[i >> 2][i & 3];
   }
 }
 
@@ -129,20 +97,21 @@ __global__ void __launch_bounds__(256) wgmma_s8_rate_kernel(int* sink, int iters
   fence_proxy_async();
   __syncthreads();
   const uint32_t a[4] = {threadIdx.x * 0x01010101u, 0x02020202u, 0x03030303u, 0x04040404u};
-  int d[64];
+  int d[16][4];
 #pragma unroll
-  for (int i = 0; i < 64; ++i) d[i] = 0;
-  const uint64_t desc = kmajor_desc(b_s, 128);
+  for (int i = 0; i < 64; ++i) d[i >> 2][i & 3] = 0;
+  const uint64_t desc = kmajor_desc(smem_addr(b_s), 128);
   for (int i = 0; i < iters; ++i) {
     wgmma_fence();
 #pragma unroll
-    for (int k = 0; k < 8; ++k) wgmma_s8_m64n128k32(d, a, desc + 2 * (k & 3), 1);
+    for (int k = 0; k < 8; ++k) wgmma_s8(d, a, desc + 2 * (k & 3));
     wgmma_commit();
-    wgmma_wait_all();
+    wgmma_wait<0>();
+    fence_registers(d);
   }
   int s = 0;
 #pragma unroll
-  for (int i = 0; i < 64; ++i) s += d[i];
+  for (int i = 0; i < 64; ++i) s += d[i >> 2][i & 3];
   if (s == 0x12345678) *sink = s;
 }
 

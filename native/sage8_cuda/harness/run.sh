@@ -7,8 +7,9 @@
 #   probe    INT8/BF16 mma.sync and INT8 wgmma rates, wgmma descriptor check       -> probe.txt
 #   profile  ncu sections of the forward, dV and dK/dQ kernels (hd 128, N 4K)      -> ncu.txt
 # Usage: run.sh [output folder [steps...]]   (default: ./sage8-harness-out, steps check bench memcheck).
-# build.txt (compiler output) and registers.txt (registers and spills per kernel) land there too.
-# Exits non-zero if a build or a step fails.
+# build.txt (compiler output), registers.txt (registers and spills per kernel) and sass-forward_wgmma.txt (the
+# wgmma forward's machine code) land there too. SAGE8_NVCC_FLAGS adds nvcc flags.
+# Exits non-zero if a build or a step fails; a step that times out (a hang) ends the run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -18,10 +19,10 @@ steps=${*:-check bench memcheck}
 mkdir -p "$out"
 build=$(mktemp -d)
 arch=(-gencode=arch=compute_90a,code=sm_90a)
-flags=(-O3 -std=c++17 "${arch[@]}" -lineinfo -Xptxas -v -Xcompiler -fopenmp)
+flags=(-O3 -std=c++17 "${arch[@]}" -lineinfo -Xptxas -v -Xcompiler -fopenmp ${SAGE8_NVCC_FLAGS:-})
 
 declare -A jobs
-for f in "$src"/quantize.cu "$src"/forward.cu "$src"/backward.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu; do
+for f in "$src"/quantize.cu "$src"/forward.cu "$src"/forward_wgmma.cu "$src"/backward.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu; do
   name=$(basename "$f" .cu)
   nvcc "${flags[@]}" -c "$f" -o "$build/$name.o" > "$build/log-$name.txt" 2>&1 &
   jobs[$!]=$name
@@ -38,22 +39,31 @@ for pid in "${!jobs[@]}"; do
 done
 for log in "$build"/log-*.txt; do echo "== $log"; cat "$log"; done > "$out/build.txt"
 [ "$failed" = 0 ] || exit 1
-nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/{quantize,forward,backward,pipeline,harness,reference}.o -o "$build/harness" || exit 1
+nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/{quantize,forward,forward_wgmma,backward,pipeline,harness,reference}.o -o "$build/harness" || exit 1
 [ ! -f "$build/mma_probe.o" ] || nvcc "${arch[@]}" "$build/mma_probe.o" -o "$build/mma_probe"
 
 # Registers, spills and shared memory per kernel.
-cat "$build"/log-{quantize,forward,backward}.txt |
+cat "$build"/log-{quantize,forward,forward_wgmma,backward}.txt |
   grep -E "Compiling entry|spill|Used [0-9]+ registers" |
   sed -E 's/.*entry function .(_Z[A-Za-z0-9_]*). for.*/\1/' | { command -v cu++filt >/dev/null && cu++filt || cat; } |
   sed -E 's/^ptxas info *: //' > "$out/registers.txt"
 grep -E "spill" "$out/registers.txt" | sort | uniq -c
+grep -iE "warning" "$out/build.txt" | sort | uniq -c | head -20
+! command -v cuobjdump >/dev/null || cuobjdump --dump-sass "$build/forward_wgmma.o" > "$out/sass-forward_wgmma.txt"
 
 status=0
 run_step() {  # name, timeout, output file, command...
   local name=$1 limit=$2 file=$3
   shift 3
   echo "== $name"
-  timeout "$limit" "$@" > "$out/$file" 2>&1 || status=1
+  timeout "$limit" "$@" > "$out/$file" 2>&1
+  local rc=$?
+  [ $rc = 0 ] || status=1
+  if [ $rc = 124 ]; then
+    tail -20 "$out/$file"
+    echo "$name timed out: a hang; the remaining steps are skipped"
+    exit 1
+  fi
 }
 for step in $steps; do
   case $step in
@@ -62,10 +72,10 @@ for step in $steps; do
     memcheck) run_step memcheck 100 memcheck.txt compute-sanitizer --tool memcheck "$build/harness" check --small
       tail -3 "$out/memcheck.txt" ;;
     probe) run_step probe 60 probe.txt "$build/mma_probe"; cat "$out/probe.txt" ;;
-    profile) run_step profile 150 ncu.txt ncu --clock-control none -k "regex:forward_kernel|dv_kernel|dkdq_kernel" -c 3 \
+    profile) run_step profile 150 ncu.txt ncu --clock-control none -k "regex:forward_kernel|forward_wgmma_kernel|dv_kernel|dkdq_kernel" -c 3 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section WarpStateStats --section Occupancy \
       "$build/harness" profile
-      grep -E "dkdq_kernel|dv_kernel|forward_kernel|Throughput|Pipe|Stall|Warp Cycles|Issued" "$out/ncu.txt" | head -60 ;;
+      grep -E "dkdq_kernel|dv_kernel|forward_kernel|forward_wgmma_kernel|Throughput|Pipe|Stall|Warp Cycles|Issued" "$out/ncu.txt" | head -60 ;;
     *) echo "unknown step $step"; status=1 ;;
   esac
 done

@@ -1,0 +1,262 @@
+// The fused forward on Hopper (sm_90a), FlashAttention-3 style, with the numerics of forward.cu bit for bit (both
+// use forward_tile.cuh). A thread block owns 128 query rows and has three warpgroups:
+//   producer   one thread streams each key tile's K [BK][D], V^T [D][BK] (INT8) and sV [D] into a ring of
+//              kStages shared-memory stages with three bulk copies (the TMA engine), counted on the stage's `full`
+//              mbarrier; it refills a stage once the consumers have released it on its `empty` mbarrier.
+//   consumers  two warpgroups of 64 query rows each: S = Q K^T by wgmma (Q's INT8 fragments in registers, K from
+//              the stage), the online softmax and P's per-row INT8 quantization in registers, then P V by wgmma
+//              with P's fragments straight from registers (perm32 token order, as in forward.cu).
+// Per key tile a consumer issues S = Q K^T, waits, runs the softmax, issues P V, waits and folds it into O; the
+// two consumers take turns issuing their matmuls (FlashAttention-3's ping-pong), so that one's softmax and O
+// update run while the tensor cores work for the other.
+// The quantization passes write K and V^T as the stage images (tile.cuh swizzled_byte; kernels.h): a stage is
+// three contiguous copies, and the wgmma descriptors read the swizzled tiles directly.
+#include "forward_tile.cuh"
+#include "kernels.h"
+#include "wgmma.cuh"
+
+namespace sage8_cuda {
+namespace {
+
+constexpr int kConsumers = 2;              // warpgroups of 64 query rows
+constexpr int kQueryRows = 64 * kConsumers;
+constexpr int kThreads = 128 * (kConsumers + 1);  // a producer warpgroup and the consumers
+constexpr int kStages = 4;
+
+// Shared memory, from a 1024-byte aligned base (the swizzle atoms): kStages K tiles, kStages V^T tiles, kStages sV
+// vectors, then the full and empty mbarriers of each stage.
+template <int D, int BK>
+struct StageLayout {
+  static constexpr int kTileBytes = BK * D;
+  static constexpr int kK = 0;
+  static constexpr int kV = kK + kStages * kTileBytes;
+  static constexpr int kSv = kV + kStages * kTileBytes;
+  static constexpr int kFull = kSv + kStages * D * 4;
+  static constexpr int kEmpty = kFull + kStages * 8;
+  static constexpr int kBytes = kEmpty + kStages * 8;
+  static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
+  static constexpr uint32_t kStageTxBytes = 2 * kTileBytes + D * 4;
+};
+
+#ifdef SAGE8_HAS_WGMMA
+
+// Issues the copies of key tile j into its stage, once the consumers have released the stage's previous tile.
+template <int D, int BK>
+struct TileLoader {
+  using L = StageLayout<D, BK>;
+  const uint8_t* kg;  // this bh's K tiles
+  const uint8_t* vg;  // its V^T tiles
+  const float* svg;   // its sV vectors
+  uint8_t* smem;
+  uint64_t* full;
+  uint64_t* empty;
+
+  __device__ TileLoader(const ForwardParams& f, uint8_t* smem_, uint64_t* full_, uint64_t* empty_, int bh, int npad,
+                        int nb)
+      : kg(reinterpret_cast<const uint8_t*>(f.k8) + (int64_t)bh * npad * D),
+        vg(reinterpret_cast<const uint8_t*>(f.vt) + (int64_t)bh * npad * D),
+        svg(f.sv + (int64_t)bh * nb * D),
+        smem(smem_),
+        full(full_),
+        empty(empty_) {}
+
+  __device__ void load(int j) const {
+    const int s = j % kStages;
+    if (j >= kStages) mbar_wait(&empty[s], (j / kStages - 1) & 1);  // the consumers are done with tile j - kStages
+    mbar_arrive_expect_tx(&full[s], L::kStageTxBytes);
+    bulk_copy_to_smem(smem + L::kK + s * L::kTileBytes, kg + (int64_t)j * L::kTileBytes, L::kTileBytes, &full[s]);
+    bulk_copy_to_smem(smem + L::kV + s * L::kTileBytes, vg + (int64_t)j * L::kTileBytes, L::kTileBytes, &full[s]);
+    bulk_copy_to_smem(smem + L::kSv + s * D * 4, svg + (int64_t)j * D, D * 4, &full[s]);
+  }
+};
+
+// One consumer warpgroup: query rows q0 + 64 * wg ... + 63.
+template <int D, int BK, bool kCausal>
+__device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& loader, int wg, int bh, int q0, int n,
+                               int npad, int nb, int tiles, float softmax_scale) {
+  using L = StageLayout<D, BK>;
+  const uint8_t* smem = loader.smem;
+  uint64_t* full = loader.full;
+  uint64_t* empty = loader.empty;
+  constexpr int T = BK / 8, C = D / 8;
+  const int tid = threadIdx.x % 128, warp = warp_uniform(tid / 32), lane = tid % 32, gid = lane / 4, tq = lane % 4;
+  const int row_w = q0 + 64 * wg + 16 * warp;  // the warp's first query row
+  // Rows past npad (a 128-row block over 64-token blocks) are zero; any block's scale serves them.
+  const float sq = f.sq[(int64_t)bh * nb + min(row_w / BK, nb - 1)];
+  const float* skg = f.sk + (int64_t)bh * nb;
+
+  // Q's A fragments (mma.m16n8k32 layout) straight from global memory, once.
+  uint32_t qf[D / 32][4];
+  {
+    const uint8_t* qg = reinterpret_cast<const uint8_t*>(f.q8) + (int64_t)bh * npad * D;
+#pragma unroll
+    for (int kk = 0; kk < D / 32; ++kk)
+#pragma unroll
+      for (int x = 0; x < 4; ++x) {
+        const int row = row_w + gid + 8 * (x & 1), byte = 32 * kk + 16 * (x >> 1) + 4 * tq;
+        qf[kk][x] = row < npad ? *reinterpret_cast<const uint32_t*>(qg + (int64_t)row * D + byte) : 0u;
+      }
+  }
+
+  const uint64_t k_desc = kmajor_desc(smem_addr(smem + L::kK), D);
+  const uint64_t v_desc = kmajor_desc(smem_addr(smem + L::kV), BK);
+  constexpr uint64_t kStageDesc = L::kTileBytes >> 4;  // descriptor step from one stage's tile to the next
+  const float* sv_s = reinterpret_cast<const float*>(smem + L::kSv);
+
+  float o[C][4];
+#pragma unroll
+  for (int i = 0; i < C; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) o[i][e] = 0.f;
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+  int s_acc[T][4], pv_acc[C][4];
+
+  // The two consumer warpgroups take turns issuing their matmuls (FlashAttention-3's ping-pong): consumer 0
+  // issues, then consumer 1, and so on, so that one's softmax runs while the tensor cores work for the other.
+  // Turn w is named barrier 1 + w: the owner syncs on it, the other warpgroup arrives.
+  auto take_turn = [&] { named_barrier_sync(1 + wg, 256); };
+  auto pass_turn = [&](bool last) {  // consumer 1's last pass would have no taker
+    if (!(last && wg == 1)) named_barrier_arrive(2 - wg, 256);
+  };
+  if (wg == 1) named_barrier_arrive(1, 256);  // consumer 0 goes first
+
+  // One batch of matmuls: this warpgroup's turn, then the fence its registers need, the issue, the next turn.
+  auto issue = [&](bool last, auto&& matmuls) {
+    take_turn();
+    wgmma_fence();
+    matmuls();
+    pass_turn(last);
+  };
+  auto qk = [&](int j) {  // S_j = Q K_j^T, asynchronously
+    const uint64_t desc = k_desc + (j % kStages) * kStageDesc;
+    wgmma_s8_first(s_acc, qf[0], desc);
+#pragma unroll
+    for (int kk = 1; kk < D / 32; ++kk) wgmma_s8(s_acc, qf[kk], desc + 2 * kk);
+    wgmma_commit();
+  };
+
+  mbar_wait(&full[0], 0);
+  issue(false, [&] { qk(0); });
+  for (int j = 0; j < tiles; ++j) {
+    const int s = j % kStages;
+    const bool next = j + 1 < tiles;
+    const float c = (sq * skg[j]) * softmax_scale;
+    wgmma_wait<0>();
+    fence_registers(s_acc);
+    float sc[T][4];
+    scores_from_products(sc, s_acc, c);
+    mask_scores<T, kCausal>(sc, j * BK, row_w, n, gid, tq);
+    float alpha[2], p_scale[2];
+    uint32_t pf[T / 4][4];
+    softmax_tile(sc, m, l, alpha, p_scale, pf);
+
+    issue(!next, [&] {  // PV_j = P V_j, asynchronously; O is rescaled meanwhile
+      const uint64_t desc = v_desc + s * kStageDesc;
+      wgmma_s8_first(pv_acc, pf[0], desc);
+#pragma unroll
+      for (int kk = 1; kk < T / 4; ++kk) wgmma_s8(pv_acc, pf[kk], desc + 2 * kk);
+      wgmma_commit();
+    });
+    rescale_rows(o, alpha);
+    wgmma_wait<0>();
+    fence_registers(pv_acc);
+    fence_registers(pf);
+
+    // O += int32(P V) * sP[row] * sV[channel].
+    const float* sv = sv_s + s * D;
+#pragma unroll
+    for (int t = 0; t < C; ++t) {
+      const float2 v = *reinterpret_cast<const float2*>(sv + 8 * t + 2 * tq);
+      accumulate_pv(o[t], pv_acc[t], p_scale, v.x, v.y);
+    }
+    __syncwarp();
+    mbar_arrive_if(&empty[s], lane == 0);  // this warp is done with stage s: K_j, V_j (waited above) and sV_j
+    if (next) {
+      mbar_wait(&full[(j + 1) % kStages], ((j + 1) / kStages) & 1);
+      issue(false, [&] { qk(j + 1); });
+    }
+  }
+  store_rows(o, m, l, row_w, n, f.o + (int64_t)bh * n * D, f.lse + (int64_t)bh * n, gid, tq);
+}
+
+#endif  // SAGE8_HAS_WGMMA
+
+template <int D, int BK, bool kCausal>
+__global__ void __launch_bounds__(kThreads, 1)
+    forward_wgmma_kernel(const ForwardParams f, int n, int npad, float softmax_scale) {
+#ifdef SAGE8_HAS_WGMMA
+  using L = StageLayout<D, BK>;
+  extern __shared__ __align__(16) uint8_t smem_raw[];
+  uint8_t* smem = smem_raw + ((1024 - (smem_addr(smem_raw) & 1023)) & 1023);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+
+  const int bh = blockIdx.y;
+  // Causal: the last query blocks see the most keys, so they start first.
+  const int q0 = (kCausal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kQueryRows;
+  const int nb = npad / BK;
+  const int tiles = kCausal ? min(nb, (min(q0 + kQueryRows, n) - 1) / BK + 1) : nb;
+
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      mbar_init(&full[s], 1);                  // the producer's arrival (plus the stage's bytes)
+      mbar_init(&empty[s], 4 * kConsumers);    // one arrival per consumer warp
+    }
+    fence_mbar_init();
+  }
+  __syncthreads();
+
+  // Registers per thread: 168 at entry (the launch bounds), then 24 for the producer and 240 for the consumers:
+  // 128 * 24 + 256 * 240 <= 384 * 168, the SM's 64K with the block alone on it. The role branch is on a
+  // warp-uniform value, or ptxas would neither apply the budgets nor keep the wgmma pipelined.
+  constexpr int kProducerRegisters = 24, kConsumerRegisters = 240;
+  const TileLoader<D, BK> loader(f, smem, full, empty, bh, npad, nb);
+  const int wg = warp_uniform(threadIdx.x / 128);
+  if (wg == 0) {
+    shrink_registers<kProducerRegisters>();
+    if (threadIdx.x == 0)
+      for (int j = 0; j < tiles; ++j) loader.load(j);
+  } else {
+    grow_registers<kConsumerRegisters>();
+    consume<D, BK, kCausal>(f, loader, wg - 1, bh, q0, n, npad, nb, tiles, softmax_scale);
+  }
+#else
+  __trap();  // built without sm_90a: forward_uses_wgmma never selects this
+#endif
+}
+
+// The kernel instance for p's configuration, as f(kernel pointer, shared-memory bytes).
+template <typename F>
+void with_wgmma_kernel(const Problem& p, F&& f) {
+  with_config(p, [&](auto d, auto b, auto c) {
+    constexpr int kD = decltype(d)::value, kBK = decltype(b)::value;
+    f(forward_wgmma_kernel<kD, kBK, decltype(c)::value>, StageLayout<kD, kBK>::kAllocBytes);
+  });
+}
+
+}  // namespace
+
+bool forward_uses_wgmma(const Problem& p) {
+  if (!p.options.wgmma_forward) return false;
+  bool sm90a = false;
+  with_wgmma_kernel(p, [&](auto kernel, int) {
+    cudaFuncAttributes attr{};
+    // The sm_90a machine code runs on compute capability 9.0 only; elsewhere the runtime picks another image.
+    if (cudaFuncGetAttributes(&attr, kernel) == cudaSuccess)
+      sm90a = attr.binaryVersion == 90;
+    else
+      cudaGetLastError();  // a failed query means no, not an error for the next launch to report
+  });
+  return sm90a;
+}
+
+void launch_forward_wgmma_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream) {
+  const dim3 grid((p.tokens + kQueryRows - 1) / kQueryRows, p.batch_heads);
+  with_wgmma_kernel(p, [&](auto kernel, int bytes) {
+    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    kernel<<<grid, kThreads, bytes, stream>>>(f, p.tokens, p.padded(), p.softmax_scale());
+  });
+  check_launch("sage8 wgmma forward kernel");
+}
+
+}  // namespace sage8_cuda

@@ -1,0 +1,159 @@
+// Hopper building blocks of the wgmma kernels: INT8 warpgroup MMAs with A in registers, the shared-memory
+// descriptor of a swizzled K-major tile, mbarriers, one-dimensional bulk copies (the TMA engine without a tensor
+// map) and register reallocation between warpgroups. All of it runs on sm_90a only: a kernel that uses it guards
+// its body with SAGE8_HAS_WGMMA, defined in the sm_90a device pass; device passes for other targets do not see
+// these functions at all (the host pass does, for parsing).
+#pragma once
+
+#include "tile.cuh"
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define SAGE8_HAS_WGMMA 1
+#endif
+
+namespace sage8_cuda {
+
+#if defined(__CUDACC__) && (!defined(__CUDA_ARCH__) || defined(SAGE8_HAS_WGMMA))
+
+// Orders this warpgroup's earlier register accesses before the wgmma that follows (PTX requires it whenever an
+// accumulator or A-fragment register was touched by ordinary instructions).
+__device__ inline void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ inline void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+// Waits until at most Pending committed groups of this warpgroup are still running.
+template <int Pending>
+__device__ inline void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(Pending) : "memory");
+}
+
+// Tells the compiler that registers change here, so that it neither reads an accumulator before the wgmma that
+// writes it has been waited for, nor reuses an A fragment's registers while a wgmma may still read them.
+template <int T>
+__device__ inline void fence_registers(int (&r)[T][4]) {
+#pragma unroll
+  for (int i = 0; i < T; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) asm volatile("" : "+r"(r[i][e])::"memory");
+}
+template <int T>
+__device__ inline void fence_registers(uint32_t (&r)[T][4]) {
+#pragma unroll
+  for (int i = 0; i < T; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) asm volatile("" : "+r"(r[i][e])::"memory");
+}
+
+// d (=|+=) a * b for one warpgroup: m64 nN k32, INT8 in, INT32 out. d[t][e] is, per warp, the accumulator of
+// mma.m16n8's layout for n8 tile t (rows 16 * warp + gid (+8), columns 8t + 2tq (+1)); a is mma.m16n8k32's A
+// fragment of the warp's 16 rows; b is an N x 32-byte K-major tile in shared memory, given by its descriptor.
+// wgmma_s8_first overwrites d (its registers are outputs only, so the compiler need not keep old values alive);
+// wgmma_s8 accumulates.
+#define SAGE8_ACC4(c, t) c(d[t][0]), c(d[t][1]), c(d[t][2]), c(d[t][3])
+#define SAGE8_ACC32(c, t) \
+  SAGE8_ACC4(c, t), SAGE8_ACC4(c, t + 1), SAGE8_ACC4(c, t + 2), SAGE8_ACC4(c, t + 3), SAGE8_ACC4(c, t + 4), \
+      SAGE8_ACC4(c, t + 5), SAGE8_ACC4(c, t + 6), SAGE8_ACC4(c, t + 7)
+#define SAGE8_REGS32                                                                                         \
+  "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, " \
+  "%23, %24, %25, %26, %27, %28, %29, %30, %31"
+#define SAGE8_REGS64                                                                                          \
+  SAGE8_REGS32 ", %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, " \
+               "%50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
+#define SAGE8_DEFINE_WGMMA_S8(name, c, scale_d)                                                           \
+  __device__ inline void name(int (&d)[8][4], const uint32_t (&a)[4], uint64_t desc) {                 \
+    asm volatile(                                                                                       \
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"                                                    \
+        "wgmma.mma_async.sync.aligned.m64n64k32.s32.s8.s8 {" SAGE8_REGS32 "}, {%32, %33, %34, %35}, %36, p;\n}\n" \
+        : SAGE8_ACC32(c, 0)                                                                             \
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d));                         \
+  }                                                                                                     \
+  __device__ inline void name(int (&d)[16][4], const uint32_t (&a)[4], uint64_t desc) {                \
+    asm volatile(                                                                                       \
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                                    \
+        "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 {" SAGE8_REGS64 "}, {%64, %65, %66, %67}, %68, p;\n}\n" \
+        : SAGE8_ACC32(c, 0), SAGE8_ACC32(c, 8)                                                          \
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d));                         \
+  }
+SAGE8_DEFINE_WGMMA_S8(wgmma_s8_first, "=r", 0)
+SAGE8_DEFINE_WGMMA_S8(wgmma_s8, "+r", 1)
+#undef SAGE8_DEFINE_WGMMA_S8
+#undef SAGE8_REGS64
+#undef SAGE8_REGS32
+#undef SAGE8_ACC32
+#undef SAGE8_ACC4
+
+// Descriptor of a K-major INT8 tile with 64- or 128-byte rows in the swizzled layout of swizzled_byte (tile at a
+// 1024-byte boundary): start address / 16, leading offset 1 (unused when swizzled), 8-row groups 8 * row_bytes
+// apart, swizzle mode 1 (128 B) or 2 (64 B). The next 32 bytes of K: add 2 (32 / 16) to the descriptor.
+// Verified element for element on the H200 by harness/mma_probe.cu.
+__device__ inline uint64_t kmajor_desc(uint32_t tile_smem_addr, int row_bytes) {
+  const uint64_t start = (tile_smem_addr & 0x3FFFF) >> 4;
+  const uint64_t swizzle = row_bytes == 128 ? 1 : 2;
+  return start | (uint64_t(1) << 16) | (uint64_t(8 * row_bytes / 16) << 32) | (swizzle << 62);
+}
+
+// ---- mbarriers (shared-memory barriers that also count the bytes of bulk copies)
+
+__device__ inline void mbar_init(uint64_t* bar, int count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_addr(bar)), "r"(count) : "memory");
+}
+// Makes barrier initialisation visible to the copy engine (and to the other threads, after a __syncthreads).
+__device__ inline void fence_mbar_init() { asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory"); }
+// One arrival, and `bytes` more to land before the phase completes.
+__device__ inline void mbar_arrive_expect_tx(uint64_t* bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smem_addr(bar)), "r"(bytes)
+               : "memory");
+}
+// One arrival where `pred` holds. Predicated inside the asm rather than branched around: a divergent branch
+// while a wgmma is in flight makes ptxas serialize every wgmma of the kernel (C7518).
+__device__ inline void mbar_arrive_if(uint64_t* bar, bool pred) {
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %1, 0;\n@p mbarrier.arrive.shared::cta.b64 _, [%0];\n}\n" ::"r"(
+                   smem_addr(bar)),
+               "r"(int(pred))
+               : "memory");
+}
+// Waits for the completion of the barrier's phase of the given parity, looping inside the asm. No correct wait
+// lasts a second: after 2^32 clocks a protocol bug traps (the launch fails with an error) instead of hanging.
+__device__ inline void mbar_wait(uint64_t* bar, uint32_t parity) {
+  asm volatile(
+      "{\n.reg .pred p;\n.reg .u64 t0, t1;\nmov.u64 t0, %%clock64;\n"
+      "WAIT:\nmbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n@p bra DONE;\n"
+      "mov.u64 t1, %%clock64;\nsub.u64 t1, t1, t0;\nsetp.gt.u64 p, t1, 4294967296;\n@p trap;\nbra WAIT;\n"
+      "DONE:\n}\n" ::"r"(smem_addr(bar)),
+      "r"(parity)
+      : "memory");
+}
+
+// `bytes` (a multiple of 16, both addresses 16-byte aligned) from global to shared memory by the copy engine,
+// counted on `bar`.
+__device__ inline void bulk_copy_to_smem(void* dst, const void* src, uint32_t bytes, uint64_t* bar) {
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(
+                   smem_addr(dst)),
+               "l"(src), "r"(bytes), "r"(smem_addr(bar))
+               : "memory");
+}
+
+// x (the same in every lane) as a value the compiler knows to be warp-uniform: branches on it do not diverge,
+// which ptxas needs to keep wgmma pipelined and to apply setmaxnreg's budget to a warpgroup's branch.
+__device__ inline int warp_uniform(int x) { return __shfl_sync(0xffffffffu, x, 0); }
+
+// Named barriers 1..15 (0 is __syncthreads): `threads` (a multiple of 32) take part; sync waits for them all,
+// arrive counts without waiting.
+__device__ inline void named_barrier_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+__device__ inline void named_barrier_arrive(int id, int threads) {
+  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
+// Register budget per thread of the executing warpgroup from here on (the kernel must declare a cap at entry).
+template <int Regs>
+__device__ inline void grow_registers() {
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(Regs));
+}
+template <int Regs>
+__device__ inline void shrink_registers() {
+  asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(Regs));
+}
+
+#endif  // __CUDACC__ && (host pass || SAGE8_HAS_WGMMA)
+
+}  // namespace sage8_cuda
