@@ -37,6 +37,34 @@ public static class AttentionCommands
             logger.Information("wrote {Json} and {Md}", path + ".json", path + ".md");
             return 0;
         });
-        return new Command("attention", "Attention tools.") { accuracy };
+        var fusedDevice = new Option<string>("--device") { Description = "cuda or cuda:N", DefaultValueFactory = _ => "cuda" };
+        var fusedHeadDims = new Option<int[]>("--head-dims") { DefaultValueFactory = _ => [64, 128], AllowMultipleArgumentsPerToken = true };
+        var fusedSeqLens = new Option<int[]>("--seq-lens") { DefaultValueFactory = _ => [256, 1024, 8192], AllowMultipleArgumentsPerToken = true };
+        var fusedOutput = new Option<string>("--output") { Description = "Path without extension; .json and .md are written", Required = true };
+        var fused = new Command("fused-check", "Compare the fused CUDA kernels with the reference (O, dQ, dK, dV relative L2).")
+            { fusedDevice, fusedHeadDims, fusedSeqLens, fusedOutput };
+        fused.SetAction(parse =>
+        {
+            using var logger = Logging.Create(Logging.RankFromEnvironment(), logFile: null);
+            var device = Device.Parse(parse.GetValue(fusedDevice)!);
+            IReadOnlyList<FusedAgreementRow> rows;
+            try
+            {
+                rows = FusedAgreement.Run(device, parse.GetValue(fusedHeadDims)!, parse.GetValue(fusedSeqLens)!, m => logger.Information("{Message}", m));
+            }
+            catch (Exception e) when (e is ArgumentException or TorchException)
+            {
+                logger.Error("{Message}", e.Message);
+                return 2;
+            }
+            var command = "trainsage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            var path = parse.GetValue(fusedOutput)!;
+            File.WriteAllText(path + ".json", FusedAgreement.ToJson(rows, command, device.ToString()));
+            File.WriteAllText(path + ".md", FusedAgreement.ToMarkdown(rows, command, device.ToString()));
+            var worst = rows.Max(r => r.RelL2);
+            logger.Information("worst relative L2 {Worst:E2} (target 1e-2)", worst);
+            return worst <= 1e-2 ? 0 : 1;
+        });
+        return new Command("attention", "Attention tools.") { accuracy, fused };
     }
 }
