@@ -60,6 +60,21 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_model_trained_with_sage8_attention_ends_within_two_percent_of_exact_attention()
+    {
+        double FinalLoss(string backend)
+        {
+            var recipe = Load($"attn-{backend}", "training.max_steps=200", "model.n_embd=64", "training.batch_size=16",
+                "optimizer.warmup_steps=10", "eval.interval=200", "eval.batches=8", $"model.attention.default={backend}");
+            return Train(recipe).LastValLoss!.Value;
+        }
+        var exact = FinalLoss("math");
+        var sage8 = FinalLoss("sage8");
+        Assert.True(exact < 2.8, $"the exact-attention model did not learn: {exact}");
+        Assert.True(Math.Abs(sage8 - exact) <= 0.02 * exact, $"sage8 {sage8} vs exact {exact}");
+    }
+
+    [Fact]
     public void Stopping_and_resuming_reproduces_the_uninterrupted_loss_sequence_exactly()
     {
         var straight = Load("straight");
