@@ -1,3 +1,4 @@
+using TrainSage.Torch.Native;
 using System.Diagnostics.CodeAnalysis;
 using TrainSage.Torch;
 using static TrainSage.Distributed.Native.DistNativeMethods;
@@ -44,7 +45,7 @@ public sealed class MpiProcessGroup : IProcessGroup
 
     public void AllReduce(Tensor tensor, ReduceOp op)
     {
-        lock (Gate) Check(ts_mpi_all_reduce(tensor.Handle, (int)op));
+        lock (Gate) Check(ts_mpi_all_reduce(NativeInterop.HandleOf(tensor), (int)op));
     }
 
     public void AllReduce(IReadOnlyList<Tensor> tensors, ReduceOp op)
@@ -55,7 +56,7 @@ public sealed class MpiProcessGroup : IProcessGroup
     public void Broadcast(Tensor tensor, int root = 0)
     {
         RootCheck.Validate(root, WorldSize);
-        lock (Gate) Check(ts_mpi_broadcast(tensor.Handle, root));
+        lock (Gate) Check(ts_mpi_broadcast(NativeInterop.HandleOf(tensor), root));
     }
 
     /// <summary>Sends the length first, so other ranks need not know it.</summary>
@@ -74,7 +75,7 @@ public sealed class MpiProcessGroup : IProcessGroup
 
     public Tensor AllGather(Tensor tensor)
     {
-        lock (Gate) return new Tensor(ts_mpi_all_gather(tensor.Handle));
+        lock (Gate) return NativeInterop.TakeTensor(ts_mpi_all_gather(NativeInterop.HandleOf(tensor)));
     }
 
     [DoesNotReturn]

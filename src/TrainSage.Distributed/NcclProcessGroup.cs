@@ -1,3 +1,4 @@
+using TrainSage.Torch.Native;
 using System.Diagnostics.CodeAnalysis;
 using TrainSage.Torch;
 using static TrainSage.Distributed.Native.DistNativeMethods;
@@ -124,7 +125,7 @@ public sealed class NcclProcessGroup : IProcessGroup
             mpi.Broadcast(tensor, root);
             return;
         }
-        lock (gate) Check(ts_nccl_broadcast(Communicator, tensor.Handle, root));
+        lock (gate) Check(ts_nccl_broadcast(Communicator, NativeInterop.HandleOf(tensor), root));
     }
 
     public byte[] Broadcast(byte[] data, int root = 0) => mpi.Broadcast(data, root);
@@ -132,7 +133,7 @@ public sealed class NcclProcessGroup : IProcessGroup
     public Tensor AllGather(Tensor tensor)
     {
         if (!tensor.device.IsCuda) return mpi.AllGather(tensor);
-        lock (gate) return new Tensor(ts_nccl_all_gather(Communicator, tensor.Handle));
+        lock (gate) return NativeInterop.TakeTensor(ts_nccl_all_gather(Communicator, NativeInterop.HandleOf(tensor)));
     }
 
     [DoesNotReturn]

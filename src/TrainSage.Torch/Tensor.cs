@@ -231,7 +231,7 @@ public sealed partial class Tensor : IDisposable
 }
 
 /// <summary>Keeps native handles alive while a native call reads them as an array of pointers.</summary>
-internal ref struct HandleArray
+public ref struct HandleArray
 {
     private readonly IReadOnlyList<Tensor> tensors;
     private readonly IntPtr[] pointers;

@@ -7,9 +7,9 @@ namespace TrainSage.Distributed.Native;
 /// <summary>The ts_mpi_* and ts_nccl_* entry points of libtrainsage_native (native/dist/).</summary>
 internal static unsafe partial class DistNativeMethods
 {
-    private const string Lib = NativeLibraryLoader.LibraryName;
+    private const string Lib = NativeInterop.LibraryName;
 
-    static DistNativeMethods() => NativeLibraryLoader.Register(typeof(DistNativeMethods).Assembly);
+    static DistNativeMethods() => NativeInterop.UseTrainSageNative(typeof(DistNativeMethods).Assembly);
 
     // native/dist/mpi.cpp
     [LibraryImport(Lib)] internal static partial int ts_mpi_available();
@@ -36,5 +36,5 @@ internal static unsafe partial class DistNativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr ts_nccl_all_gather(IntPtr comm, H t);
     [LibraryImport(Lib)] internal static partial int ts_nccl_comm_destroy(IntPtr comm);
 
-    internal static void Check(int status) => NativeMethods.Check(status);
+    internal static void Check(int status) => NativeInterop.Check(status);
 }
