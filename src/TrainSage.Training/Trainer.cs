@@ -65,7 +65,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         using var dataParallel = new DataParallel(group, named.Select(p => p.Parameter).ToList(), named.Select(p => p.Name).ToList(),
             new DataParallelOptions((long)(recipe.Parallel.BucketMb * 1024 * 1024)));
 
-        var state = Start(store, model, optimizer, sampler, device);
+        var state = Start(store, model, optimizer, sampler, dataset, device);
         dataParallel.BroadcastParameters();
         logger.LogInformation("model: {Flavour}, {Params:N0} parameters, attention {Attention}; {Steps} steps of {Batch} x {SeqLen} tokens on {Device} x {World} ranks ({Backend})",
             recipe.Model.Flavour, model.num_parameters(), recipe.Model.Attention.Default, recipe.Training.MaxSteps, recipe.Training.BatchSize, seqLen,
@@ -113,7 +113,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             observer?.OnStep(record);
 
             var checkpointDue = recipe.Checkpoint.Interval > 0 && step % recipe.Checkpoint.Interval == 0;
-            if (checkpointDue || last || stop.IsCancellationRequested) Save(store, model, optimizer, dataParallel, state, device);
+            if (checkpointDue || last || stop.IsCancellationRequested) Save(store, model, optimizer, dataParallel, state, dataset, device);
         }
         if (state.Step < recipe.Training.MaxSteps) logger.LogWarning("stopped at step {Step} on request; resume with --resume", state.Step);
         return new TrainingResult(state.Step, lastLoss, lastVal, runDirectory, state.Step < recipe.Training.MaxSteps);
@@ -196,7 +196,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         return TrainingSetup.OpenDataset(loaded, Log);
     }
 
-    private TrainerState Start(CheckpointStore store, GPT model, AdamW optimizer, BatchSampler sampler, Device device)
+    private TrainerState Start(CheckpointStore store, GPT model, AdamW optimizer, BatchSampler sampler, TokenDataset dataset, Device device)
     {
         var fresh = new TrainerState
         {
@@ -211,6 +211,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             TrainingCheckpoint.Verify(folder);
             var source = RecipeLoader.Parse(TrainingCheckpoint.ReadRecipe(folder), folder).Recipe;
             TrainingSetup.CheckSameArchitecture(source.Model, recipe.Model);
+            TrainingCheckpoint.CheckSameTokenizer(folder, dataset.Tokenizer);
             TrainingCheckpoint.LoadModel(folder, model);
             if (options.LoadOptimizerState) TrainingCheckpoint.LoadOptimizer(folder, model, optimizer);
             logger.LogInformation("fine-tuning from {Folder}{Optimizer}", folder, options.LoadOptimizerState ? " (with optimizer state)" : "");
@@ -221,6 +222,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             $"--resume: no checkpoint under {store.Root}; start without --resume to begin a new run");
         TrainingCheckpoint.Verify(latest.Path);
         var state = TrainingCheckpoint.ReadState(latest.Path);
+        TrainingCheckpoint.CheckSameTokenizer(latest.Path, dataset.Tokenizer);
         if (state.RecipeHash != loaded.Hash)
             logger.LogWarning("the recipe changed since this run started (hash {Old} -> {New}); resuming with the new one", state.RecipeHash[..12], loaded.Hash[..12]);
         TrainingCheckpoint.LoadModel(latest.Path, model);
@@ -233,7 +235,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
     }
 
     /// <summary>Checks that all ranks hold the same weights, then rank 0 writes the checkpoint while the others wait.</summary>
-    private void Save(CheckpointStore store, GPT model, AdamW optimizer, DataParallel dataParallel, TrainerState state, Device device)
+    private void Save(CheckpointStore store, GPT model, AdamW optimizer, DataParallel dataParallel, TrainerState state, TokenDataset dataset, Device device)
     {
         if (group.WorldSize > 1) dataParallel.EnsureParametersConsistent();
         if (!main)
@@ -249,7 +251,7 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         try
         {
             var saved = store.Save(state.Step, folder => TrainingCheckpoint.Write(folder, model, optimizer, withRng with { WorldSize = group.WorldSize },
-                loaded.ResolvedYaml), state.BestStep);
+                loaded.ResolvedYaml, dataset.Tokenizer), state.BestStep);
             logger.LogInformation("checkpoint {Path}", saved.Path);
         }
         finally

@@ -36,7 +36,7 @@ public static class TrainingSetup
                     $"no dataset at {folder} (no {DatasetManifest.FileName}); run `trainsage data prepare` or list data.inputs in the recipe to prepare it on first use");
             log($"preparing dataset {folder} from {string.Join(", ", data.Inputs)}");
             new DatasetPreparer(log).Prepare(new DatasetPrepareOptions(data.Inputs, folder, data.Tokenizer, data.VocabSize, data.ValFraction,
-                loaded.Recipe.Seed, data.JsonlField, BaseDirectory: loaded.BaseDirectory));
+                loaded.Recipe.Seed, data.JsonlField, data.TokenizerFile is { } file ? loaded.Resolve(file) : null, BaseDirectory: loaded.BaseDirectory));
         }
         var dataset = TokenDataset.Open(folder);
         if (dataset.Tokenizer.VocabSize > loaded.Recipe.Model.VocabSize)

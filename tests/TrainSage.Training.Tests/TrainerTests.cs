@@ -14,6 +14,7 @@ public sealed class TrainerTests : IDisposable
     {
         var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "corpora", "tinyshakespeare.txt"));
         File.WriteAllText(Path.Combine(root, "corpus.txt"), text[..200_000]);
+        File.WriteAllText(Path.Combine(root, "shouting.txt"), text[..50_000].ToUpperInvariant());
     }
 
     public void Dispose() => Directory.Delete(root, recursive: true);
@@ -108,6 +109,17 @@ public sealed class TrainerTests : IDisposable
         var other = Load("other", "model.n_layer=3");
         var ex = Assert.Throws<RecipeException>(() => Train(other, new TrainerOptions(FinetuneFrom: pretrain.RunDirectory)));
         Assert.Equal("model.n_layer", ex.Key);
+
+        // New data must be tokenized as the checkpoint was: a character set of its own is refused, with the fix named ...
+        var shouting = Load("shouting", "data.dataset=data/shouting", "data.inputs=[shouting.txt]", "training.max_steps=2");
+        ex = Assert.Throws<RecipeException>(() => Train(shouting, new TrainerOptions(FinetuneFrom: pretrain.RunDirectory)));
+        Assert.Equal("data.dataset", ex.Key);
+        Assert.Contains("tokenizer_file", ex.Message);
+        // ... and data prepared with the checkpoint's tokenizer is accepted.
+        var checkpointTokenizer = Path.Combine(pretrain.RunDirectory, "checkpoints", "step-000020", "tokenizer.json");
+        var retokenized = Load("retokenized", "data.dataset=data/retokenized",
+            $"data.tokenizer_file={checkpointTokenizer}", "training.max_steps=2");
+        Train(retokenized, new TrainerOptions(FinetuneFrom: pretrain.RunDirectory));
     }
 
     [Fact]

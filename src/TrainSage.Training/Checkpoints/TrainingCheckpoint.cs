@@ -1,27 +1,31 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using TrainSage.Data.Tokenizers;
 using TrainSage.Formats.Checkpoints;
 using TrainSage.Formats.Safetensors;
 using TrainSage.Models;
 using TrainSage.Torch;
 using TrainSage.Torch.Optim;
+using TrainSage.Training.Recipes;
 
 namespace TrainSage.Training.Checkpoints;
 
 /// <summary>
 /// A checkpoint folder: model.safetensors (fp32 weights under Hugging Face names), optimizer.safetensors (AdamW
-/// moments by our parameter names), trainer.json, recipe.yaml, and manifest.json with every file's SHA-256.
+/// moments by our parameter names), trainer.json, recipe.yaml, tokenizer.json, and manifest.json with every
+/// file's SHA-256.
 /// </summary>
 public static class TrainingCheckpoint
 {
     public const string ModelFile = "model.safetensors", OptimizerFile = "optimizer.safetensors";
-    public const string StateFile = "trainer.json", RecipeFile = "recipe.yaml";
+    public const string StateFile = "trainer.json", RecipeFile = "recipe.yaml", TokenizerFile = "tokenizer.json";
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     /// <summary>Writes the files of a checkpoint into <paramref name="folder"/> (the atomic folder's temporary copy).</summary>
-    public static void Write(string folder, GPT model, AdamW optimizer, TrainerState state, string resolvedRecipe)
+    public static void Write(string folder, GPT model, AdamW optimizer, TrainerState state, string resolvedRecipe, ITokenizer tokenizer)
     {
+        tokenizer.Save(Path.Combine(folder, TokenizerFile));
         using var scope = torch.NewDisposeScope();
         var weights = new List<SafetensorsTensor>();
         foreach (var (name, parameter) in model.named_parameters())
@@ -59,6 +63,20 @@ public static class TrainingCheckpoint
         ?? throw new InvalidDataException($"{Path.Combine(folder, StateFile)} is empty");
 
     public static string ReadRecipe(string folder) => File.ReadAllText(Path.Combine(folder, RecipeFile));
+
+    /// <summary>
+    /// Token ids only mean the same thing under the same tokenizer: refuses data whose tokenizer differs from the
+    /// one the checkpoint was trained with, and says how to prepare matching data.
+    /// </summary>
+    public static void CheckSameTokenizer(string folder, ITokenizer dataTokenizer)
+    {
+        var path = Path.Combine(folder, TokenizerFile);
+        var trained = Tokenizer.Load(path);
+        if (trained.Fingerprint != dataTokenizer.Fingerprint)
+            throw new RecipeException("data.dataset",
+                $"the dataset was tokenized with {dataTokenizer.Name} but the checkpoint {folder} was trained with {trained.Name}; " +
+                $"prepare the data with that tokenizer (recipe data.tokenizer_file: {path}, or `trainsage data prepare --tokenizer-file {path}`)");
+    }
 
     /// <summary>Loads weights into <paramref name="model"/> (shapes must match: the caller checked the architecture).</summary>
     public static void LoadModel(string folder, GPT model)

@@ -43,6 +43,9 @@ public sealed record DataSection
 
     public double ValFraction { get; init; } = 0.1;
 
+    /// <summary>Prepare the dataset with this existing tokenizer.json (fine-tuning data must use the pretraining tokenizer).</summary>
+    public string? TokenizerFile { get; init; }
+
     /// <summary>The JSON field holding the text in .jsonl inputs.</summary>
     public string JsonlField { get; init; } = "text";
 }
