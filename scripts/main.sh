@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-dotnet run --project src/TrainSage.Cli -c Release --no-build -- compare recipes/shakespeare-char-cpu/recipe.yaml --backends sage8 flash "$@"
+dotnet run --project src/TrainSage.Cli -c Release --no-build -- compare recipes/shakespeare-char-cpu/recipe.yaml --backends flash sage8 "$@"

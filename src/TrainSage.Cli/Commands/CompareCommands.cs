@@ -14,7 +14,7 @@ public static class CompareCommands
     public static Command Compare()
     {
         var recipe = new Argument<string>("recipe") { Description = "Path to the recipe YAML" };
-        var backends = new Option<string[]>("--backends") { Description = "Attention backends to compare", DefaultValueFactory = _ => ["sage8", "flash"], AllowMultipleArgumentsPerToken = true };
+        var backends = new Option<string[]>("--backends") { Description = "Attention backends to compare", DefaultValueFactory = _ => ["flash", "sage8"], AllowMultipleArgumentsPerToken = true };
         var set = TrainCommands.SetOption();
         var output = new Option<string?>("--output") { Description = "Report folder (default: the recipe's out_dir/<name>-compare)" };
         var command = new Command("compare", "Run a recipe with each attention backend and plot the loss curves against each other.") { recipe, backends, set, output };
@@ -39,7 +39,7 @@ public static class CompareCommands
 
     public static Command Plot()
     {
-        var runs = new Argument<string[]>("runs") { Description = "Run folders (each with metrics.jsonl); the first is the baseline of the gap panel", Arity = ArgumentArity.OneOrMore };
+        var runs = new Argument<string[]>("runs") { Description = "Run folders (each with metrics.jsonl); the first is the baseline of the gap panel (compare runs flash first)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output") { Description = "Report folder", Required = true };
         var title = new Option<string>("--title") { DefaultValueFactory = _ => "loss curves" };
         var command = new Command("plot", "Plot train and validation loss of run folders against steps, tokens and wall time.") { runs, output, title };
