@@ -21,9 +21,11 @@ public static class RecipeBinder
 
     private static object? Bind(Type type, YamlNode node, string path)
     {
+        // A plain null, ~ or empty value is null for optional values and strings (a quoted "null" is a string).
+        var isNull = node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted), Value: null or "" or "~" or "null" };
         var underlying = Nullable.GetUnderlyingType(type);
-        if (underlying is not null)
-            return node is YamlScalarNode { Value: null or "" or "~" or "null" } ? null : Bind(underlying, node, path);
+        if (underlying is not null) return isNull ? null : Bind(underlying, node, path);
+        if (type == typeof(string) && isNull) return null;
         if (type == typeof(string)) return Scalar(node, path, "a string");
         if (type == typeof(bool)) return ParseScalar(node, path, "true or false", s => bool.TryParse(s, out var b) ? b : null);
         if (type == typeof(int)) return ParseScalar(node, path, "an integer", s => int.TryParse(s.Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null);

@@ -77,6 +77,7 @@ public static class RecipeLoader
         {
             throw new RecipeException($"model.{e.Field}", e.Message);
         }
+        Check(!string.IsNullOrWhiteSpace(r.OutDir), "out_dir", "set the folder that run folders are made in (e.g. runs)");
         Check(r.Device is "cpu" or "cuda", "device", $"'{r.Device}' is not allowed; allowed values: cpu, cuda");
         Check(!string.IsNullOrWhiteSpace(r.Name) && r.Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0, "name", "must be a plain folder name");
         Check(!string.IsNullOrWhiteSpace(r.Data.Dataset), "data.dataset", "set the dataset folder (train/val shards and tokenizer.json)");
