@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-pthread openmpi-bin libopenmpi-dev cmake g++)
+packages=(libtorch-dev libopenblas0-pthread openmpi-bin libopenmpi-dev cmake g++ iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,13 +15,18 @@ public sealed class DataParallelTrainingTests : IDisposable
     private readonly string root = Directory.CreateTempSubdirectory("trainsage-dp-").FullName;
     private readonly string recipe;
 
-    public DataParallelTrainingTests()
+    public DataParallelTrainingTests() => recipe = WriteRecipe(root);
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    /// <summary>A tiny char-level recipe over a 100 KB slice of tinyshakespeare, written into <paramref name="folder"/>.</summary>
+    internal static string WriteRecipe(string folder)
     {
         var repo = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(repo.FullName, "TrainSage.sln"))) repo = repo.Parent!;
         var text = File.ReadAllText(Path.Combine(repo.FullName, "corpora", "tinyshakespeare.txt"));
-        File.WriteAllText(Path.Combine(root, "corpus.txt"), text[..100_000]);
-        recipe = Path.Combine(root, "recipe.yaml");
+        File.WriteAllText(Path.Combine(folder, "corpus.txt"), text[..100_000]);
+        var recipe = Path.Combine(folder, "recipe.yaml");
         // decay_steps is fixed so that runs of different max_steps share one LR schedule.
         File.WriteAllText(recipe, """
             name: run
@@ -34,9 +39,8 @@ public sealed class DataParallelTrainingTests : IDisposable
             eval: {interval: 10, batches: 2}
             checkpoint: {interval: 10, keep_last: 3}
             """);
+        return recipe;
     }
-
-    public void Dispose() => Directory.Delete(root, recursive: true);
 
     private static string Cli => Path.Combine(AppContext.BaseDirectory, "trainsage.dll");
 
