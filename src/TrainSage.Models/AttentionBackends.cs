@@ -6,8 +6,8 @@ namespace TrainSage.Models;
 /// </summary>
 public sealed record AttentionBackends
 {
-    /// <summary>The backend names a recipe may use (implemented by TrainSage.Attention).</summary>
-    public static readonly IReadOnlyList<string> Known = ["sage8", "flash", "math"];
+    /// <summary>The backend names a recipe may use.</summary>
+    public static IReadOnlyList<string> Known => TrainSage.Attention.AttentionRegistry.Names;
 
     public string Default { get; init; } = "math";
 

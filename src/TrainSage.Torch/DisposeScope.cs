@@ -9,7 +9,8 @@ public sealed class DisposeScope : IDisposable
 {
     [ThreadStatic] private static DisposeScope? current;
 
-    private readonly HashSet<Tensor> tensors = new(ReferenceEqualityComparer.Instance);
+    // Made on the first tensor: many scopes (one per op or step) are cheap when nothing is allocated up front.
+    private HashSet<Tensor>? tensors;
     private readonly DisposeScope? outer;
     private bool disposed;
 
@@ -24,11 +25,11 @@ public sealed class DisposeScope : IDisposable
     internal DisposeScope? Outer => outer;
 
     /// <summary>Tensors this scope will free.</summary>
-    public int Count => tensors.Count;
+    public int Count => tensors?.Count ?? 0;
 
-    internal void Add(Tensor tensor) => tensors.Add(tensor);
+    internal void Add(Tensor tensor) => (tensors ??= new HashSet<Tensor>(ReferenceEqualityComparer.Instance)).Add(tensor);
 
-    internal void Remove(Tensor tensor) => tensors.Remove(tensor);
+    internal void Remove(Tensor tensor) => tensors?.Remove(tensor);
 
     public void Dispose()
     {
@@ -37,7 +38,8 @@ public sealed class DisposeScope : IDisposable
         if (current != this)
             throw new InvalidOperationException("dispose scopes must be disposed innermost first, on the thread that made them");
         current = outer;
+        if (tensors is null) return;
         foreach (var tensor in tensors) tensor.DisposeFromScope();
-        tensors.Clear();
+        tensors = null;
     }
 }
