@@ -14,7 +14,9 @@ public static class Logging
 
     public static Serilog.Core.Logger Create(int rank, string? logFile, bool consoleOnAllRanks = false)
     {
-        const string template = "[{Timestamp:HH:mm:ss} {Level:u3} rank {Rank}] {Message:lj}{NewLine}{Exception}";
+        // On a terminal the progress bar is redrawn in place on the last line: each log line first clears it.
+        var clearBar = Console.IsOutputRedirected ? "" : "\u001b[2K\r";
+        var template = clearBar + "[{Timestamp:HH:mm:ss} {Level:u3} rank {Rank}] {Message:lj}{NewLine}{Exception}";
         var config = new LoggerConfiguration()
             .MinimumLevel.Information()
             .Enrich.WithProperty("Rank", rank);
