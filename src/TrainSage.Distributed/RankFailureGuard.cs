@@ -55,7 +55,8 @@ public static class RankFailureGuard
 
     private static int Finish(int exitCode)
     {
-        if (exitCode != 0) return Fail($"exited with code {exitCode}", exitCode);
+        // A single process has already said why it failed; an MPI job must still end every other rank.
+        if (exitCode != 0) return MpiProcessGroup.IsInitialized ? Fail($"exited with code {exitCode}", exitCode) : exitCode;
         MpiProcessGroup.Shutdown();
         return 0;
     }

@@ -26,7 +26,8 @@ public static class DataCommands
                 var options = new DatasetPrepareOptions(parse.GetValue(inputs)!, parse.GetValue(output)!, TokenizerKindNames.Parse(parse.GetValue(tokenizer)!),
                     parse.GetValue(vocab), parse.GetValue(valFraction), parse.GetValue(seed), parse.GetValue(field)!, parse.GetValue(tokenizerFile));
                 var manifest = new DatasetPreparer(m => logger.Information("{Message}", m)).Prepare(options);
-                logger.Information("dataset ready: {Manifest}", manifest);
+                logger.Information("dataset ready in {Output}: {Tokenizer} tokenizer, vocabulary {Vocab}, {Train:N0} train and {Val:N0} validation tokens",
+                    parse.GetValue(output), manifest.TokenizerKind, manifest.VocabSize, manifest.Train.Tokens, manifest.Val.Tokens);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
