@@ -14,10 +14,14 @@ public sealed record AttentionBackends
     /// <summary>Layer index (0-based) to backend name, for the layers that differ from <see cref="Default"/>.</summary>
     public IReadOnlyDictionary<int, string> Layers { get; init; } = new Dictionary<int, string>();
 
+    /// <summary>sage8's numerics choices for every sage8 layer (recipe key model.attention.sage8).</summary>
+    public TrainSage.Attention.Sage8Options Sage8 { get; init; } = new();
+
     public string For(int layer) => Layers.TryGetValue(layer, out var name) ? name : Default;
 
     internal void Validate(int layerCount)
     {
+        ModelConfig.Require(Sage8.BlockSize is 64 or 128, "attention.sage8.block_size", $"block_size = {Sage8.BlockSize} is not supported; allowed: 64, 128");
         ModelConfig.Require(Known.Contains(Default), "attention.default", $"'{Default}' is not an attention backend; allowed: {string.Join(", ", Known)}");
         foreach (var (layer, name) in Layers.OrderBy(l => l.Key))
         {
@@ -31,11 +35,11 @@ public sealed record AttentionBackends
     // Value equality over the overrides' contents (a record compares dictionaries by reference), so that two
     // configurations read from the same recipe compare equal.
     public bool Equals(AttentionBackends? other) =>
-        other is not null && Default == other.Default && Layers.Count == other.Layers.Count &&
+        other is not null && Default == other.Default && Sage8 == other.Sage8 && Layers.Count == other.Layers.Count &&
         Layers.All(l => other.Layers.TryGetValue(l.Key, out var name) && name == l.Value);
 
     public override int GetHashCode() =>
-        Layers.OrderBy(l => l.Key).Aggregate(Default.GetHashCode(), (hash, l) => HashCode.Combine(hash, l.Key, l.Value));
+        Layers.OrderBy(l => l.Key).Aggregate(HashCode.Combine(Default, Sage8), (hash, l) => HashCode.Combine(hash, l.Key, l.Value));
 
     // Prints the overrides themselves rather than the dictionary's type name (logs show the resolved recipe).
     private bool PrintMembers(System.Text.StringBuilder builder)

@@ -39,6 +39,12 @@ public class RecipeTests
         ex = Assert.Throws<RecipeException>(() => Parse(Minimal, "training.batch_size=6", "training.grad_accum=4"));
         Assert.Equal("training.grad_accum", ex.Key);
 
+        ex = Assert.Throws<RecipeException>(() => Parse(Minimal, "model.attention.sage8.vdo_scaling=per_row"));
+        Assert.Contains("per_block_and_channel, per_block", ex.Message);
+
+        ex = Assert.Throws<RecipeException>(() => Parse(Minimal, "model.attention.sage8.block_size=96"));
+        Assert.Equal("model.attention.sage8.block_size", ex.Key);
+
         ex = Assert.Throws<RecipeException>(() => Parse(Minimal, "model.n_head=3"));
         Assert.Equal("model.n_embd", ex.Key);
     }
@@ -46,11 +52,14 @@ public class RecipeTests
     [Fact]
     public void Overrides_apply_and_the_resolved_recipe_round_trips()
     {
-        var loaded = Parse(Minimal, "training.max_steps=7", "model.attention.layers.0=flash", "optimizer.lr=3e-4");
+        var loaded = Parse(Minimal, "training.max_steps=7", "model.attention.layers.0=flash", "optimizer.lr=3e-4",
+            "model.attention.sage8.block_size=64", "model.attention.sage8.vdo_scaling=per_block");
         Assert.Equal(7, loaded.Recipe.Training.MaxSteps);
         Assert.Equal("flash", loaded.Recipe.Model.Attention.For(0));
         Assert.Equal("math", loaded.Recipe.Model.Attention.For(1));
         Assert.Equal(3e-4, loaded.Recipe.Optimizer.Lr);
+        Assert.Equal(64, loaded.Recipe.Model.Attention.Sage8.BlockSize);
+        Assert.Equal(TrainSage.Attention.VdoScaling.PerBlock, loaded.Recipe.Model.Attention.Sage8.VdoScaling);
         var again = Parse(loaded.ResolvedYaml);
         Assert.Equal(loaded.Recipe.Model, again.Recipe.Model);
         Assert.Equal(loaded.Recipe.Training, again.Recipe.Training);
@@ -68,11 +77,13 @@ public class RecipeTests
     [Theory]
     [InlineData("shakespeare-char-cpu")]
     [InlineData("shakespeare-char-gpu")]
+    [InlineData("llama-char-cpu")]
+    [InlineData("gpt2-small-throughput")]
     public void Shipped_recipes_load(string name)
     {
         var loaded = RecipeLoader.Load(Path.Combine(RepoPaths.Root, "recipes", name, "recipe.yaml"));
         Assert.Equal(name, loaded.Recipe.Name);
-        Assert.Equal(ModelFlavour.Gpt2, loaded.Recipe.Model.Flavour);
+        Assert.Equal(name.StartsWith("llama") ? ModelFlavour.Llama : ModelFlavour.Gpt2, loaded.Recipe.Model.Flavour);
     }
 }
 

@@ -34,7 +34,7 @@ public sealed class TrainerTests : IDisposable
     private LoadedRecipe Load(string name, params string[] overrides) => RecipeLoader.Parse(Recipe(name), root, overrides);
 
     private static TrainingResult Train(LoadedRecipe recipe, TrainerOptions? options = null, ITrainingObserver? observer = null, CancellationToken stop = default) =>
-        new Trainer(recipe, options ?? new TrainerOptions(), ModelAttention.Factory(), new SingleProcessGroup(), NullLogger.Instance, observer).Run(stop);
+        new Trainer(recipe, options ?? new TrainerOptions(), ModelAttention.Factory(recipe.Recipe.Model.Attention.Sage8), new SingleProcessGroup(), NullLogger.Instance, observer).Run(stop);
 
     private sealed class StopAt(long step, CancellationTokenSource source) : ITrainingObserver
     {

@@ -73,7 +73,7 @@ public static class TrainCommands
         builder.Services.AddSingleton(loaded);
         builder.Services.AddSingleton(Options.Create(loaded.Recipe));
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => ModelAttention.Factory());
+        builder.Services.AddSingleton(_ => ModelAttention.Factory(loaded.Recipe.Model.Attention.Sage8));
         builder.Services.AddSingleton<ITrainingObserver>(sp => ProgressObserver.Create(sp.GetRequiredService<ILogger<Trainer>>(), loaded.Recipe.Training.LogInterval));
         builder.Services.AddSingleton(_ => ProcessGroupFactory.Create(loaded.Recipe.Device == "cuda" ? DeviceType.CUDA : DeviceType.CPU,
             loaded.Recipe.Parallel.Backend));
