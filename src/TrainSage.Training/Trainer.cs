@@ -62,7 +62,8 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         using var optimizer = new AdamW(groups.ToParamGroups(recipe.Optimizer.WeightDecay), recipe.Optimizer.Lr,
             recipe.Optimizer.Beta1, recipe.Optimizer.Beta2, recipe.Optimizer.Eps, recipe.Optimizer.WeightDecay);
         var named = model.named_parameters().ToList();
-        using var dataParallel = new DataParallel(group, named.Select(p => p.Parameter).ToList(), named.Select(p => p.Name).ToList(),
+        var parameters = named.Select(p => p.Parameter).ToList();
+        using var dataParallel = new DataParallel(group, parameters, named.Select(p => p.Name).ToList(),
             new DataParallelOptions((long)(recipe.Parallel.BucketMb * 1024 * 1024)));
 
         var state = Start(store, model, optimizer, sampler, dataset, device);
@@ -81,12 +82,13 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         double lastLoss = double.NaN;
         double? lastVal = null;
         var tokensPerStep = (long)recipe.Training.BatchSize * seqLen;
-        while (state.Step < recipe.Training.MaxSteps && !StopRequested(stop, device))
+        var stopping = StopRequested(stop, device);
+        while (state.Step < recipe.Training.MaxSteps && !stopping)
         {
             var stepClock = Stopwatch.StartNew();
             var lr = schedule.At((int)state.Step);
             optimizer.set_lr(lr);
-            lastLoss = TrainStep(model, optimizer, dataParallel, sampler, device, out var gradNorm);
+            lastLoss = TrainStep(model, parameters, optimizer, dataParallel, sampler, device, out var gradNorm);
             var step = state.Step + 1;
             if (!double.IsFinite(lastLoss) || !double.IsFinite(gradNorm))
                 throw new TrainingDivergedException(
@@ -112,15 +114,18 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             if (step % recipe.Training.LogInterval == 0 || lastVal is not null || last) metrics?.Write(record);
             observer?.OnStep(record);
 
+            // Decided together: a rank that alone saw the stop must not enter the checkpoint's collectives alone.
+            stopping = StopRequested(stop, device);
             var checkpointDue = recipe.Checkpoint.Interval > 0 && step % recipe.Checkpoint.Interval == 0;
-            if (checkpointDue || last || stop.IsCancellationRequested) Save(store, model, optimizer, dataParallel, state, dataset, device);
+            if (checkpointDue || last || stopping) Save(store, model, optimizer, dataParallel, state, dataset, device);
         }
         if (state.Step < recipe.Training.MaxSteps) logger.LogWarning("stopped at step {Step} on request; resume with --resume", state.Step);
         return new TrainingResult(state.Step, lastLoss, lastVal, runDirectory, state.Step < recipe.Training.MaxSteps);
     }
 
     /// <summary>One optimizer step over the global batch: forward/backward per micro-batch, clip, AdamW.</summary>
-    private double TrainStep(GPT model, AdamW optimizer, DataParallel dataParallel, BatchSampler sampler, Device device, out double gradNorm)
+    private double TrainStep(GPT model, IReadOnlyList<Tensor> parameters, AdamW optimizer, DataParallel dataParallel, BatchSampler sampler,
+        Device device, out double gradNorm)
     {
         model.train();
         optimizer.zero_grad();
@@ -142,7 +147,6 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             dataParallel.SynchronizeGradients();
             loss = Average(loss, device);
         }
-        var parameters = model.parameters().ToList();
         gradNorm = recipe.Training.GradClip > 0
             ? torch.nn.utils.clip_grad_norm_(parameters, recipe.Training.GradClip)
             : torch.nn.utils.clip_grad_norm_(parameters, double.PositiveInfinity);
