@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
+using TrainSage.Distributed;
 
 namespace TrainSage.Cli;
 
@@ -9,13 +10,13 @@ namespace TrainSage.Cli;
 public static class Logging
 {
     /// <summary>The MPI rank from the launcher's environment (0 when not launched by mpiexec).</summary>
-    public static int RankFromEnvironment() =>
-        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? Environment.GetEnvironmentVariable("PMI_RANK"), out var r) ? r : 0;
+    public static int RankFromEnvironment() => LaunchEnvironment.Detect().Rank;
 
     public static Serilog.Core.Logger Create(int rank, string? logFile, bool consoleOnAllRanks = false)
     {
         // On a terminal the progress bar is redrawn in place on the last line: each log line first clears it.
-        var clearBar = Console.IsOutputRedirected ? "" : "\u001b[2K\r";
+        // (mpiexec gives ranks a pseudo-terminal, but the bar is never drawn there.)
+        var clearBar = Console.IsOutputRedirected || LaunchEnvironment.Detect().LaunchedByMpi ? "" : "\u001b[2K\r";
         var template = clearBar + "[{Timestamp:HH:mm:ss} {Level:u3} rank {Rank}] {Message:lj}{NewLine}{Exception}";
         var config = new LoggerConfiguration()
             .MinimumLevel.Information()

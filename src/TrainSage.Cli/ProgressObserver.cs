@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using TrainSage.Distributed;
 using TrainSage.Training;
 using TrainSage.Training.Metrics;
 
@@ -9,7 +10,7 @@ namespace TrainSage.Cli;
 public static class ProgressObserver
 {
     public static ITrainingObserver Create(ILogger logger, int logInterval) =>
-        !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && Logging.RankFromEnvironment() == 0
+        !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && !LaunchEnvironment.Detect().LaunchedByMpi
             ? new BarObserver()
             : new LogLineObserver(logger, logInterval);
 
