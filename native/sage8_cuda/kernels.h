@@ -52,7 +52,9 @@ enum class ScaleMode {
 
 struct QuantizeParams {
   const uint16_t* x = nullptr;   // [bh][n][D] bf16
-  const float* mean = nullptr;   // [bh][D], subtracted before quantizing (K smoothing), or null
+  // [bh][k_mean_partials][D], launch_k_sums' partial sums of x over tokens: their mean is subtracted before
+  // quantizing (K smoothing). Or null.
+  const float* mean_partials = nullptr;
   int8_t* rows = nullptr;        // [bh][npad][D], or null
   int8_t* cols = nullptr;        // [bh][D][npad] perm32, or null
   float* scale = nullptr;
@@ -65,11 +67,18 @@ struct QuantizeParams {
   float* lse2 = nullptr;         // [bh][npad]
 };
 
-// mean[bh][d] = mean over the n tokens of k[bh][t][d], summed in a fixed order (deterministic). partial holds
-// k_mean_partials(p) * D floats per bh.
+// The tensors one quantization launch handles (grid z): the forward's K, Q and V, the backward's K, Q and dO. K
+// first, so that its blocks run while K is still in L2 from launch_k_sums.
+struct QuantizeLaunch {
+  QuantizeParams tensors[3];
+  int count = 0;
+};
+
+// partial[bh][chunk][d] = sum over the chunk's tokens of k[bh][t][d], in a fixed order (deterministic: the
+// quantization kernel sums them in order too). partial holds k_mean_partials(p) * D floats per bh.
 int k_mean_partials(const Problem& p);
-void launch_k_mean(const Problem& p, const uint16_t* k, float* partial, float* mean, cudaStream_t stream);
-void launch_quantize(const Problem& p, const QuantizeParams& q, cudaStream_t stream);
+void launch_k_sums(const Problem& p, const uint16_t* k, float* partial, cudaStream_t stream);
+void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream_t stream);
 // dq[bh][t][d] = bf16(acc[bh][t][d]).
 void launch_dq_finalize(const Problem& p, const float* acc, uint16_t* dq, cudaStream_t stream);
 

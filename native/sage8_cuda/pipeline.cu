@@ -49,7 +49,6 @@ class Carver {
 // backward keeps Q^T, K^T, dO^T and dQ's fp32 accumulator.
 struct Workspace {
   float* k_partial = nullptr;
-  float* k_mean = nullptr;
   int8_t* q8 = nullptr;
   int8_t* k8 = nullptr;
   float* sq = nullptr;
@@ -71,7 +70,6 @@ Workspace carve(const Problem& p, void* base, bool backward) {
   const size_t bh = p.batch_heads, d = p.head_dim, npad = p.padded(), nb = p.blocks();
   Workspace w;
   w.k_partial = c.take<float>(bh * k_mean_partials(p) * d);
-  w.k_mean = c.take<float>(bh * d);
   w.q8 = c.take<int8_t>(bh * npad * d);
   w.k8 = c.take<int8_t>(bh * npad * d);
   w.sq = c.take<float>(bh * nb);
@@ -96,28 +94,32 @@ ScaleMode vdo_mode(const Problem& p) {
   return p.options.v_per_channel ? ScaleMode::kPerBlockAndChannel : ScaleMode::kPerBlockBroadcast;
 }
 
-// Q and (smoothed) K per token block, token-major (K in the wgmma forward's tile layout when `wgmma`); channel-major
-// copies too for the backward.
-void quantize_qk(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward, bool wgmma,
-                 cudaStream_t stream) {
-  QuantizeParams qp;
-  qp.x = q;
-  qp.rows = w.q8;
-  qp.cols = backward ? w.qt : nullptr;
-  qp.scale = w.sq;
-  launch_quantize(p, qp, stream);
-
-  QuantizeParams kp;
+// K's partial sums (when smoothing), then one launch quantizing (smoothed) K and Q per token block, token-major
+// (K in the wgmma forward's tile layout when `wgmma`; channel-major copies too for the backward), and `third` (V or
+// dO).
+void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
+                     bool wgmma, const QuantizeParams& third, cudaStream_t stream) {
+  QuantizeLaunch launch;
+  QuantizeParams& kp = launch.tensors[0];
   if (p.options.smooth_k) {
-    launch_k_mean(p, k, w.k_partial, w.k_mean, stream);
-    kp.mean = w.k_mean;
+    launch_k_sums(p, k, w.k_partial, stream);
+    kp.mean_partials = w.k_partial;
   }
   kp.x = k;
   kp.rows = w.k8;
   kp.wgmma_tiles = wgmma;
   kp.cols = backward ? w.kt : nullptr;
   kp.scale = w.sk;
-  launch_quantize(p, kp, stream);
+
+  QuantizeParams& qp = launch.tensors[1];
+  qp.x = q;
+  qp.rows = w.q8;
+  qp.cols = backward ? w.qt : nullptr;
+  qp.scale = w.sq;
+
+  launch.tensors[2] = third;
+  launch.count = 3;
+  launch_quantize(p, launch, stream);
 }
 
 }  // namespace
@@ -137,14 +139,13 @@ void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t
   check_problem(p);
   const Workspace w = carve(p, workspace, false);
   const bool wgmma = forward_uses_wgmma(p);
-  quantize_qk(p, w, q, k, false, wgmma, stream);
   QuantizeParams vp;
   vp.x = v;
   vp.cols = w.vt;
   vp.scale = w.sv;
   vp.mode = vdo_mode(p);
   vp.wgmma_tiles = wgmma;
-  launch_quantize(p, vp, stream);
+  quantize_qk_and(p, w, q, k, false, wgmma, vp, stream);
 }
 
 void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* workspace, cudaStream_t stream) {
@@ -167,7 +168,6 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
                              const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, true);
-  quantize_qk(p, w, q, k, true, false, stream);
   QuantizeParams dp;
   dp.x = dout;
   dp.cols = w.dot;
@@ -177,7 +177,7 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
   dp.lse = lse;
   dp.delta = w.delta;
   dp.lse2 = w.lse2;
-  launch_quantize(p, dp, stream);
+  quantize_qk_and(p, w, q, k, true, false, dp, stream);
 }
 
 void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,

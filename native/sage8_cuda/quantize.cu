@@ -1,6 +1,7 @@
-// Quantization passes (memory-bound, one read of each input): K's per-channel mean, per-block INT8 with absmax
-// scales for Q, K, V and dO (token-major and/or channel-major perm32 copies), dO's rowsum(dO * O) and LSE in
-// log2 units, and the final fp32 -> bf16 conversion of dQ.
+// Quantization passes (memory-bound, one read of each input): K's per-channel partial sums, then one launch that
+// quantizes K (smoothed by the mean of those sums), Q and V or dO per block to INT8 with absmax scales (token-major
+// and/or channel-major perm32 copies), with dO's rowsum(dO * O) and LSE in log2 units; and the final fp32 -> bf16
+// conversion of dQ.
 #include "kernels.h"
 #include "tile.cuh"
 
@@ -22,14 +23,15 @@ __device__ inline void unpack_bf16x8(const uint4& v, float (&x)[8]) {
   }
 }
 
-// partial[bh][chunk][d] = sum of k over the chunk's tokens, in a fixed order.
+// partial[bh][chunk][d] = sum of k over the chunk's tokens, in a fixed order. Blocks walk K from its end, so that
+// the quantization launch, which starts at its beginning, finds the most recently read rows still in L2.
 template <int D>
 __global__ void __launch_bounds__(kThreads) k_sum_kernel(const uint16_t* __restrict__ k, float* __restrict__ partial,
                                                           int n) {
   constexpr int kVecs = D / 8, kRows = kThreads / kVecs;
   __shared__ float sums[kRows][D];
   const int tid = threadIdx.x, c = tid % kVecs, r = tid / kVecs;
-  const int chunk = blockIdx.x, bh = blockIdx.y;
+  const int chunk = gridDim.x - 1 - blockIdx.x, bh = gridDim.y - 1 - blockIdx.y;
   const uint16_t* src = k + (int64_t)bh * n * D + 8 * c;
   const int end = min(n, (chunk + 1) * kMeanChunk);
   float acc[8] = {};
@@ -50,33 +52,57 @@ __global__ void __launch_bounds__(kThreads) k_sum_kernel(const uint16_t* __restr
   }
 }
 
-// One thread block per bh, one thread per channel.
-__global__ void k_mean_kernel(const float* __restrict__ partial, float* __restrict__ mean, int chunks, int n) {
-  const int d = threadIdx.x, D = blockDim.x, bh = blockIdx.x;
-  float s = 0.f;
-  for (int c = 0; c < chunks; ++c) s += partial[((int64_t)bh * chunks + c) * D + d];
-  mean[(int64_t)bh * D + d] = s / static_cast<float>(n);
+// The four bytes i of words a0..a3, for i = 0..3: a 4 x 4 byte transpose.
+__device__ inline void transpose_bytes4x4(const uint32_t* a, uint32_t (&out)[4]) {
+  const uint32_t lo01 = __byte_perm(a[0], a[1], 0x5140), lo23 = __byte_perm(a[2], a[3], 0x5140);
+  const uint32_t hi01 = __byte_perm(a[0], a[1], 0x7362), hi23 = __byte_perm(a[2], a[3], 0x7362);
+  out[0] = __byte_perm(lo01, lo23, 0x5410);
+  out[1] = __byte_perm(lo01, lo23, 0x7632);
+  out[2] = __byte_perm(hi01, hi23, 0x5410);
+  out[3] = __byte_perm(hi01, hi23, 0x7632);
 }
 
-// One thread block per (token block, bh). Each thread holds 8 channels of BLK / kRows tokens in registers.
+// One thread block per (token block, bh, tensor): blockIdx.z picks the tensor of the launch. Each thread holds 8
+// channels of BLK / kRows tokens in registers.
+// Three blocks per SM (80 registers at hd 128, a few bytes spilled): the pass is latency-bound, and at two blocks
+// (97 registers) the fused launch measured slower than the separate passes were.
 template <int D, int BLK>
-__global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeParams p, int n, int npad) {
+__global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_constant__ QuantizeLaunch launch, int n,
+                                                            int npad) {
   constexpr int kVecs = D / 8, kRows = kThreads / kVecs, kPasses = BLK / kRows;
-  constexpr int kColStride = BLK + kRowPad;
+  constexpr int kQuads = D / 4, kChunks = BLK / 16;  // 4-channel words per token; 16-token chunks per block
   __shared__ float channel_max[kRows][D];
   __shared__ float channel_amax[D];
+  __shared__ float k_mean[D];
   __shared__ float scratch[kThreads / 32];
-  __shared__ __align__(16) int8_t cols_tile[D * kColStride];
+  __shared__ __align__(16) uint32_t staged[BLK * kQuads];
 
+  // The channel-major copy is staged token-major as 4-channel words, each token row's words XOR-ed with its
+  // 16-token chunk (times the quads a warp reads per chunk below): the column reads of the transpose then hit
+  // distinct banks (2-way where a warp covers more than 32 banks' worth), and a warp's 8-byte writes stay whole.
+  const auto staged_word = [](int token, int quad) {
+    constexpr int kShift = BLK == 128 ? 2 : 3;  // log2(32 / kChunks): quads per chunk within a warp
+    return token * kQuads + (quad ^ (((token >> 4) << kShift) & (kQuads - 1)));
+  };
+  const QuantizeParams& p = launch.tensors[blockIdx.z];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, c = tid % kVecs, r0 = tid / kVecs;
   const int blk = blockIdx.x, bh = blockIdx.y, nb = gridDim.x;
   const int t0 = blk * BLK;
   const int64_t row_base = (int64_t)bh * n;
 
   float mean[8] = {};
-  if (p.mean) {
+  if (p.mean_partials) {  // K's mean from launch_k_sums' partial sums, in their fixed order
+    if (tid < D) {
+      const int chunks = (n + kMeanChunk - 1) / kMeanChunk;
+      const float* partial = p.mean_partials + (int64_t)bh * chunks * D + tid;
+      float s = 0.f;
+#pragma unroll 8
+      for (int i = 0; i < chunks; ++i) s += partial[(int64_t)i * D];
+      k_mean[tid] = s / static_cast<float>(n);
+    }
+    __syncthreads();
 #pragma unroll
-    for (int e = 0; e < 8; ++e) mean[e] = p.mean[(int64_t)bh * D + 8 * c + e];
+    for (int e = 0; e < 8; ++e) mean[e] = k_mean[8 * c + e];
   }
   // Padding tokens stay exactly zero (K is smoothed before padding, as in the reference).
   float x[kPasses][8];
@@ -160,26 +186,42 @@ __global__ void __launch_bounds__(kThreads) quantize_kernel(const QuantizeParams
 #pragma unroll
     for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[ps][e] * inverse[e]);
     const int tl = r0 + ps * kRows;
+    const uint2 w = make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
     if (p.rows) {
-      const uint2 w = make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
       const int col = p.wgmma_tiles ? swizzled_byte(tl, 8 * c, D) : 8 * c;
       *reinterpret_cast<uint2*>(p.rows + ((int64_t)bh * npad + t0 + tl) * D + col) = w;
     }
-    if (p.cols) {
-      const int pos = token_pos(tl);
-#pragma unroll
-      for (int e = 0; e < 8; ++e) cols_tile[(8 * c + e) * kColStride + pos] = static_cast<int8_t>(q[e]);
-    }
+    if (p.cols) *reinterpret_cast<uint2*>(staged + staged_word(tl, 2 * c)) = w;
   }
   if (p.cols) {
+    // Thread (chunk, quad) writes 16 positions (perm32 order) of channels 4 quad .. 4 quad + 3: it reads those
+    // 16 tokens' words of the quad and transposes them. Consecutive threads take consecutive chunks, so a warp
+    // stores whole 64- or 128-byte rows.
     __syncthreads();
-    constexpr int kChunks = BLK / 16;
-    for (int i = tid; i < D * kChunks; i += kThreads) {
-      const int row = i / kChunks, ch = i % kChunks;
-      int8_t* dst = p.wgmma_tiles
-                        ? p.cols + (((int64_t)bh * nb + blk) * D + row) * BLK + swizzled_byte(row, 16 * ch, BLK)
-                        : p.cols + ((int64_t)bh * D + row) * npad + t0 + 16 * ch;
-      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(cols_tile + row * kColStride + 16 * ch);
+    for (int i = tid; i < kQuads * kChunks; i += kThreads) {
+      const int ch = i % kChunks, quad = i / kChunks;
+      uint32_t words[16];
+#pragma unroll
+      for (int j = 0; j < 16; ++j) {
+        const int pos = 16 * ch + j, token = (pos & ~31) | perm32_token(pos & 31);
+        words[j] = staged[staged_word(token, quad)];
+      }
+      uint32_t out[4][4];  // [channel][word]
+#pragma unroll
+      for (int g = 0; g < 4; ++g) {
+        uint32_t t[4];
+        transpose_bytes4x4(words + 4 * g, t);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) out[e][g] = t[e];
+      }
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int row = 4 * quad + e;
+        int8_t* dst = p.wgmma_tiles
+                          ? p.cols + (((int64_t)bh * nb + blk) * D + row) * BLK + swizzled_byte(row, 16 * ch, BLK)
+                          : p.cols + ((int64_t)bh * D + row) * npad + t0 + 16 * ch;
+        *reinterpret_cast<uint4*>(dst) = make_uint4(out[e][0], out[e][1], out[e][2], out[e][3]);
+      }
     }
   }
 }
@@ -195,22 +237,20 @@ __global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __re
 
 int k_mean_partials(const Problem& p) { return (p.tokens + kMeanChunk - 1) / kMeanChunk; }
 
-void launch_k_mean(const Problem& p, const uint16_t* k, float* partial, float* mean, cudaStream_t stream) {
-  const int chunks = k_mean_partials(p);
-  const dim3 grid(chunks, p.batch_heads);
+void launch_k_sums(const Problem& p, const uint16_t* k, float* partial, cudaStream_t stream) {
+  const dim3 grid(k_mean_partials(p), p.batch_heads);
   if (p.head_dim == 64)
     k_sum_kernel<64><<<grid, kThreads, 0, stream>>>(k, partial, p.tokens);
   else
     k_sum_kernel<128><<<grid, kThreads, 0, stream>>>(k, partial, p.tokens);
   check_launch("sage8 K sum");
-  k_mean_kernel<<<p.batch_heads, p.head_dim, 0, stream>>>(partial, mean, chunks, p.tokens);
-  check_launch("sage8 K mean");
 }
 
-void launch_quantize(const Problem& p, const QuantizeParams& q, cudaStream_t stream) {
-  const dim3 grid(p.blocks(), p.batch_heads);
+void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream_t stream) {
+  const dim3 grid(p.blocks(), p.batch_heads, tensors.count);
   with_config(p, [&](auto d, auto b, auto) {
-    quantize_kernel<decltype(d)::value, decltype(b)::value><<<grid, kThreads, 0, stream>>>(q, p.tokens, p.padded());
+    quantize_kernel<decltype(d)::value, decltype(b)::value>
+        <<<grid, kThreads, 0, stream>>>(tensors, p.tokens, p.padded());
   });
   check_launch("sage8 quantize");
 }
