@@ -1,3 +1,4 @@
+using TrainSage.Formats.Checksums;
 using System.Text;
 using TrainSage.Data.Shards;
 

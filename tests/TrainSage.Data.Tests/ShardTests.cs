@@ -1,3 +1,4 @@
+using TrainSage.Formats.Checksums;
 using TrainSage.Data.Shards;
 
 namespace TrainSage.Data.Tests;

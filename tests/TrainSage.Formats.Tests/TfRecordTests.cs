@@ -1,3 +1,4 @@
+using TrainSage.Formats.Checksums;
 using System.Buffers.Binary;
 using TrainSage.Formats.TensorBoard;
 

@@ -1,3 +1,4 @@
+using TrainSage.Formats.Checksums;
 using System.Buffers.Binary;
 
 namespace TrainSage.Data.Shards;

@@ -1,3 +1,4 @@
+using TrainSage.Formats.Checksums;
 using System.IO.MemoryMappedFiles;
 
 namespace TrainSage.Data.Shards;

@@ -1,3 +1,4 @@
+using TrainSage.Formats.Checksums;
 using System.Buffers;
 using System.Buffers.Binary;
 
