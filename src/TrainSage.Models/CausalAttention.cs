@@ -17,12 +17,14 @@ public interface ICausalAttention
 public delegate ICausalAttention AttentionFactory(int layerIndex, string backendName);
 
 /// <summary>
-/// Exact attention: scores in the input dtype, softmax in fp32, then back to the input dtype for the product with v.
+/// Exact attention (TrainSage.Attention's math backend: fp32 throughout, the result in the input dtype), causal.
 /// The model's attention when it is given no <see cref="AttentionFactory"/>.
 /// </summary>
 public sealed class ExactCausalAttention : ICausalAttention
 {
     public static readonly ExactCausalAttention Instance = new();
+
+    private readonly TrainSage.Attention.MathAttention math = new();
 
     /// <summary>Gives every layer exact attention; only "math" is accepted, since the other backends live in TrainSage.Attention.</summary>
     public static ICausalAttention Factory(int layerIndex, string backendName) => backendName == "math"
@@ -36,12 +38,6 @@ public sealed class ExactCausalAttention : ICausalAttention
         if (q.dim() != 4 || !q.shape.SequenceEqual(k.shape) || !q.shape.SequenceEqual(v.shape))
             throw new ArgumentException(
                 $"attention needs q, k and v of one shape [batch, heads, tokens, head_dim]; got q {q}, k {k}, v {v}");
-        using var scope = torch.NewDisposeScope();
-        var tokens = q.size(2);
-        var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32) * (1.0 / Math.Sqrt(q.size(3)));
-        var positions = torch.arange(tokens, device: q.device);
-        var future = positions.unsqueeze(0).gt(positions.unsqueeze(1)); // [query, key]: key after query
-        var probabilities = torch.nn.functional.softmax(scores.masked_fill(future, double.NegativeInfinity), -1);
-        return probabilities.to(v.dtype).matmul(v).MoveToOuterScope();
+        return math.Forward(q, k, v, causal: true);
     }
 }

@@ -191,13 +191,13 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
         return flag.item() > 0;
     }
 
-    /// <summary>Rank 0 prepares a missing dataset while the others wait; then every rank opens it.</summary>
+    /// <summary>Rank 0 opens the dataset (preparing it when missing) while the others wait; then they open it too.</summary>
     private TokenDataset OpenDatasetOnce()
     {
         void Log(string m) => logger.LogInformation("{Message}", m);
-        if (main) TrainingSetup.OpenDataset(loaded, Log).Dispose();
+        var dataset = main ? TrainingSetup.OpenDataset(loaded, Log) : null;
         group.Barrier();
-        return TrainingSetup.OpenDataset(loaded, Log);
+        return dataset ?? TrainingSetup.OpenDataset(loaded, Log);
     }
 
     private TrainerState Start(CheckpointStore store, GPT model, AdamW optimizer, BatchSampler sampler, TokenDataset dataset, Device device)
