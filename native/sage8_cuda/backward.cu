@@ -12,8 +12,8 @@
 // dQ uses atomics rather than a separate query-major pass: the pass would recompute S and dP (one INT8 and the
 // one BF16 matmul, the costliest) for every tile; the price is a summation order over key blocks that varies
 // from run to run in the last fp32 bits.
+#include "backward_tile.cuh"
 #include "kernels.h"
-#include "tile.cuh"
 
 #include <cmath>
 
@@ -70,15 +70,6 @@ struct KeyBlock {
     key1 = key0 + 8;
   }
 };
-
-// P^T for one accumulator element: exp(S - LSE), 0 where masked (key padding, causal future; padded queries
-// have LSE = +inf).
-template <bool kCausal>
-__device__ inline float p_of(int acc, float c, float lse2, bool masked, int key, int query, int n) {
-  float p = fast_exp2(fmaf(small_int_to_float(acc) * c, kLog2e, -lse2));
-  if (masked && (key >= n || (kCausal && key > query))) p = 0.f;
-  return p;
-}
 
 template <int D, int BLK, bool kCausal>
 __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
@@ -196,10 +187,8 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
-        dv[2 * dp + x][0] += small_int_to_float(acc[x][0]) * p_scale * sdo[d];
-        dv[2 * dp + x][1] += small_int_to_float(acc[x][1]) * p_scale * sdo[d + 1];
-        dv[2 * dp + x][2] += small_int_to_float(acc[x][2]) * p_scale * sdo[d];
-        dv[2 * dp + x][3] += small_int_to_float(acc[x][3]) * p_scale * sdo[d + 1];
+#pragma unroll
+        for (int e = 0; e < 4; ++e) dv[2 * dp + x][e] = fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, sdo[d + (e & 1)]);
       }
     }
     __syncthreads();
@@ -326,7 +315,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
         for (int e = 0; e < 4; ++e) {
           const int t = 2 * np + x, qc = 8 * t + 2 * kb.tq + (e & 1);
           const float p = p_of<kCausal>(acc[x][e], c, lse[qc], masked, e < 2 ? kb.key0 : kb.key1, i * BLK + qc, n);
-          const float g = p * (ds[t][e] - delta[qc]);
+          const float g = ds_of(p, ds[t][e], delta[qc]);
           ds[t][e] = g;
           ds_max = fmaxf(ds_max, fabsf(g));
         }
@@ -366,7 +355,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
 #pragma unroll
       for (int x = 0; x < 2; ++x)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) dk[2 * dp + x][e] += small_int_to_float(acc[x][e]) * ck;
+        for (int e = 0; e < 4; ++e) dk[2 * dp + x][e] = fold_dk(dk[2 * dp + x][e], acc[x][e], ck);
     }
     __syncthreads();  // dS is complete in shared memory
 

@@ -4,9 +4,12 @@
 //   qt, kt, vt, dot  [bh][D][npad]  INT8, channel-major, tokens in perm32 order within each group of 32
 //   sq, sk     [bh][nb]       per-block scales;  sv, sdo [bh][nb][D] per block and channel
 //   lse2       [bh][npad]     LSE * log2(e), +inf on padding rows;  delta [bh][npad] rowsum(dO * O), 0 on padding
-// For the wgmma forward (forward_uses_wgmma) k8 and vt are instead the shared-memory images of its tiles: k8 is
-// [bh][npad][D] with each row's 16-byte chunks swizzled (tile.cuh swizzled_byte, row_bytes D), vt is
-// [bh][nb][D][BLK] (each token block's V^T contiguous, perm32, rows swizzled with row_bytes BLK).
+// For the wgmma kernels the token-major and channel-major copies are instead the shared-memory images of their
+// tiles ("tile layout"): token-major [bh][npad][D] with each row's 16-byte chunks swizzled (tile.cuh
+// swizzled_byte, row_bytes D); channel-major [bh][nb][D][BLK] (each token block's transposed tile contiguous,
+// rows swizzled with row_bytes BLK). The wgmma forward (forward_uses_wgmma) reads k8 and vt so; the wgmma backward
+// (backward_uses_wgmma) reads q8, k8, qt, dot so, kt in pairs16 order (below), and dO's bf16 copy do_tiles
+// [bh][nb][D/64][BLK][64] (64-channel panels, 128-byte rows swizzled).
 #pragma once
 
 #include "pipeline.h"
@@ -50,6 +53,12 @@ enum class ScaleMode {
   kPerBlockBroadcast,   // one per token block, stored for every channel: scale [bh][nb][D]
 };
 
+// Token order within the channel-major copy: perm32 (tile.cuh) where an accumulator feeds a product over tokens
+// from registers; pairs16 (position 2g + h of each 16 holds token g + 8h) where the product's other operand is
+// stored by stmatrix.trans from an accumulator (the wgmma backward's dS for dQ = dS K).
+enum class ColumnOrder { kPerm32, kPairs16 };
+__host__ __device__ constexpr int pairs16_token(int p) { return (p >> 1) + 8 * (p & 1); }
+
 struct QuantizeParams {
   const uint16_t* x = nullptr;   // [bh][n][D] bf16
   // [bh][k_mean_partials][D], launch_k_sums' partial sums of x over tokens: their mean is subtracted before
@@ -59,7 +68,9 @@ struct QuantizeParams {
   int8_t* cols = nullptr;        // [bh][D][npad] perm32, or null
   float* scale = nullptr;
   ScaleMode mode = ScaleMode::kPerBlock;
-  bool wgmma_tiles = false;      // rows and cols in the wgmma forward's tile layout (above)
+  bool wgmma_tiles = false;      // rows and cols in the tile layout (above)
+  ColumnOrder cols_order = ColumnOrder::kPerm32;
+  uint16_t* bf16_tiles = nullptr;  // x itself (bf16) in the tile layout of do_tiles (above), or null
   // With x = dO only: delta = rowsum(dO * o), lse2 = lse * log2(e).
   const uint16_t* o = nullptr;   // [bh][n][D] bf16
   const float* lse = nullptr;    // [bh][n]
@@ -116,11 +127,18 @@ struct BackwardParams {
   const float* sdo;
   const float* lse2;
   const float* delta;
+  const uint16_t* do_tiles;  // dO in the tile layout (above), for the wgmma kernels; else null
   float* dq_acc;  // [bh][n][D] fp32, zeroed before the launch
   uint16_t* dk;   // [bh][n][D] bf16
   uint16_t* dv;
 };
 // dV (one kernel) and dK with dQ accumulated by atomics (another).
 void launch_backward_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
+
+// ---- backward_wgmma.cu
+
+// The same two kernels on Hopper (backward_uses_wgmma decides); q8, k8, qt, kt, dot in the tile layout and
+// do_tiles set.
+void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
 
 }  // namespace sage8_cuda

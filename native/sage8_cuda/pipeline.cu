@@ -45,8 +45,8 @@ class Carver {
   size_t used_ = 0;
 };
 
-// Layouts in kernels.h (k8 and vt in the wgmma forward's tile layout when it runs). The forward keeps V^T; the
-// backward keeps Q^T, K^T, dO^T and dQ's fp32 accumulator.
+// Layouts in kernels.h (the tile layouts where a wgmma kernel runs). The forward keeps V^T; the backward keeps Q^T,
+// K^T, dO^T, dO's bf16 tiles and dQ's fp32 accumulator.
 struct Workspace {
   float* k_partial = nullptr;
   int8_t* q8 = nullptr;
@@ -61,6 +61,7 @@ struct Workspace {
   float* sdo = nullptr;
   float* delta = nullptr;
   float* lse2 = nullptr;
+  uint16_t* do_tiles = nullptr;
   float* dq_acc = nullptr;
   size_t bytes = 0;
 };
@@ -84,6 +85,7 @@ Workspace carve(const Problem& p, void* base, bool backward) {
     w.sdo = c.take<float>(bh * nb * d);
     w.delta = c.take<float>(bh * npad);
     w.lse2 = c.take<float>(bh * npad);
+    w.do_tiles = c.take<uint16_t>(bh * npad * d);
     w.dq_acc = c.take<float>(bh * p.tokens * d);
   }
   w.bytes = c.used();
@@ -95,8 +97,9 @@ ScaleMode vdo_mode(const Problem& p) {
 }
 
 // K's partial sums (when smoothing), then one launch quantizing (smoothed) K and Q per token block, token-major
-// (K in the wgmma forward's tile layout when `wgmma`; channel-major copies too for the backward), and `third` (V or
-// dO).
+// (channel-major copies too for the backward), and `third` (V or dO). With `wgmma`, in the tile layouts of the
+// wgmma kernels: K (forward and backward; K^T in pairs16 order), Q (backward; the wgmma forward reads Q's
+// fragments from plain rows).
 void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
                      bool wgmma, const QuantizeParams& third, cudaStream_t stream) {
   QuantizeLaunch launch;
@@ -109,12 +112,14 @@ void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, co
   kp.rows = w.k8;
   kp.wgmma_tiles = wgmma;
   kp.cols = backward ? w.kt : nullptr;
+  kp.cols_order = backward && wgmma ? ColumnOrder::kPairs16 : ColumnOrder::kPerm32;
   kp.scale = w.sk;
 
   QuantizeParams& qp = launch.tensors[1];
   qp.x = q;
   qp.rows = w.q8;
   qp.cols = backward ? w.qt : nullptr;
+  qp.wgmma_tiles = backward && wgmma;
   qp.scale = w.sq;
 
   launch.tensors[2] = third;
@@ -177,7 +182,10 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
   dp.lse = lse;
   dp.delta = w.delta;
   dp.lse2 = w.lse2;
-  quantize_qk_and(p, w, q, k, true, false, dp, stream);
+  const bool wgmma = backward_uses_wgmma(p);
+  dp.wgmma_tiles = wgmma;
+  dp.bf16_tiles = wgmma ? w.do_tiles : nullptr;
+  quantize_qk_and(p, w, q, k, true, wgmma, dp, stream);
 }
 
 void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,
@@ -187,9 +195,14 @@ void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16
   const cudaError_t err =
       cudaMemsetAsync(w.dq_acc, 0, sizeof(float) * size_t(p.batch_heads) * p.tokens * p.head_dim, stream);
   if (err != cudaSuccess) throw std::runtime_error(std::string("sage8 dQ clear failed: ") + cudaGetErrorString(err));
-  const BackwardParams b{w.q8,  w.qt,  w.k8,  w.kt,    w.dot,  v,  dout, w.sq, w.sk,
-                         w.sdo, w.lse2, w.delta, w.dq_acc, dk, dv};
-  launch_backward_kernels(p, b, stream);
+  const bool wgmma = backward_uses_wgmma(p);
+  const BackwardParams b{w.q8,   w.qt,    w.k8,    w.kt,   w.dot,  v,
+                         dout,   w.sq,    w.sk,    w.sdo,  w.lse2, w.delta,
+                         wgmma ? w.do_tiles : nullptr, w.dq_acc, dk, dv};
+  if (wgmma)
+    launch_backward_wgmma_kernels(p, b, stream);
+  else
+    launch_backward_kernels(p, b, stream);
   launch_dq_finalize(p, w.dq_acc, dq, stream);
 }
 

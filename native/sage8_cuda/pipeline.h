@@ -16,6 +16,7 @@ struct Options {
   bool smooth_k = true;       // subtract K's per-channel mean over tokens before quantizing
   bool v_per_channel = true;  // V and dO: one scale per token block and channel (false: per token block)
   bool wgmma_forward = true;  // the sm_90a wgmma forward where the GPU runs it (false: the mma.sync kernel)
+  bool wgmma_backward = true;  // likewise the wgmma backward (block size 128 only; false: the mma.sync kernels)
 };
 
 // batch_heads independent rows of [tokens, head_dim] bf16 (Q, K, V, O, dO), contiguous.
@@ -36,6 +37,10 @@ void check_problem(const Problem& p);
 // Whether launch_forward runs the wgmma kernel (forward_wgmma.cu): options.wgmma_forward is set and the current
 // GPU runs its sm_90a build (compute capability 9.0). Otherwise it runs the mma.sync kernel (forward.cu).
 bool forward_uses_wgmma(const Problem& p);
+
+// Whether launch_backward runs the wgmma kernels (backward_wgmma.cu): options.wgmma_backward is set, the block
+// size is 128 and the current GPU runs their sm_90a build. Otherwise the mma.sync kernels (backward.cu).
+bool backward_uses_wgmma(const Problem& p);
 
 // Device scratch the launches below need, in bytes (the pointer passed must be 256-byte aligned).
 size_t forward_workspace_bytes(const Problem& p);

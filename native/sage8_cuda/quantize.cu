@@ -62,6 +62,14 @@ __device__ inline void transpose_bytes4x4(const uint32_t* a, uint32_t (&out)[4])
   out[3] = __byte_perm(hi01, hi23, 0x7632);
 }
 
+// Channels 8c..8c+7 of token tl of block blk as bf16, in the tile layout of kernels.h's do_tiles.
+template <int D, int BLK>
+__device__ inline void store_bf16_tile_chunk(uint16_t* tiles, int bh, int nb, int blk, int tl, int c, uint4 raw) {
+  const int panel = c / 8;
+  uint8_t* row = reinterpret_cast<uint8_t*>(tiles + ((((int64_t)bh * nb + blk) * (D / 64) + panel) * BLK + tl) * 64);
+  *reinterpret_cast<uint4*>(row + swizzled_byte(tl, 16 * (c % 8), 128)) = raw;
+}
+
 // One thread block per (token block, bh, tensor): blockIdx.z picks the tensor of the launch. Each thread holds 8
 // channels of BLK / kRows tokens in registers.
 // Three blocks per SM (80 registers at hd 128, a few bytes spilled): the pass is latency-bound, and at two blocks
@@ -110,10 +118,13 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
   for (int ps = 0; ps < kPasses; ++ps) {
     const int t = t0 + r0 + ps * kRows;
     if (t < n) {
-      unpack_bf16x8(*reinterpret_cast<const uint4*>(p.x + (row_base + t) * D + 8 * c), x[ps]);
+      const uint4 raw = *reinterpret_cast<const uint4*>(p.x + (row_base + t) * D + 8 * c);
+      if (p.bf16_tiles) store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, t - t0, c, raw);
+      unpack_bf16x8(raw, x[ps]);
 #pragma unroll
       for (int e = 0; e < 8; ++e) x[ps][e] -= mean[e];
     } else {
+      if (p.bf16_tiles) store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, t - t0, c, make_uint4(0, 0, 0, 0));
 #pragma unroll
       for (int e = 0; e < 8; ++e) x[ps][e] = 0.f;
     }
@@ -203,7 +214,9 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
       uint32_t words[16];
 #pragma unroll
       for (int j = 0; j < 16; ++j) {
-        const int pos = 16 * ch + j, token = (pos & ~31) | perm32_token(pos & 31);
+        const int pos = 16 * ch + j;
+        const int token = p.cols_order == ColumnOrder::kPairs16 ? (pos & ~15) | pairs16_token(pos & 15)
+                                                                : (pos & ~31) | perm32_token(pos & 31);
         words[j] = staged[staged_word(token, quad)];
       }
       uint32_t out[4][4];  // [channel][word]

@@ -35,6 +35,13 @@ __device__ inline void fence_registers(int (&r)[T][4]) {
     for (int e = 0; e < 4; ++e) asm volatile("" : "+r"(r[i][e])::"memory");
 }
 template <int T>
+__device__ inline void fence_registers(float (&r)[T][4]) {
+#pragma unroll
+  for (int i = 0; i < T; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) asm volatile("" : "+f"(r[i][e])::"memory");
+}
+template <int T>
 __device__ inline void fence_registers(uint32_t (&r)[T][4]) {
 #pragma unroll
   for (int i = 0; i < T; ++i)
@@ -75,6 +82,38 @@ __device__ inline void fence_registers(uint32_t (&r)[T][4]) {
 SAGE8_DEFINE_WGMMA_S8(wgmma_s8_first, "=r", 0)
 SAGE8_DEFINE_WGMMA_S8(wgmma_s8, "+r", 1)
 #undef SAGE8_DEFINE_WGMMA_S8
+
+// d (=|+=) a * b with both operands in shared memory (K-major tiles, by descriptor): INT8 m64 nN k32 into INT32,
+// or BF16 m64 n128 k16 into FP32. The _first forms overwrite d, the others accumulate.
+#define SAGE8_DEFINE_WGMMA_SS(name, c, scale_d)                                                               \
+  __device__ inline void name(int (&d)[8][4], uint64_t desc_a, uint64_t desc_b) {                          \
+    asm volatile(                                                                                           \
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"                                                        \
+        "wgmma.mma_async.sync.aligned.m64n64k32.s32.s8.s8 {" SAGE8_REGS32 "}, %32, %33, p;\n}\n"            \
+        : SAGE8_ACC32(c, 0)                                                                                 \
+        : "l"(desc_a), "l"(desc_b), "r"(scale_d));                                                          \
+  }                                                                                                         \
+  __device__ inline void name(int (&d)[16][4], uint64_t desc_a, uint64_t desc_b) {                         \
+    asm volatile(                                                                                           \
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"                                                        \
+        "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 {" SAGE8_REGS64 "}, %64, %65, p;\n}\n"           \
+        : SAGE8_ACC32(c, 0), SAGE8_ACC32(c, 8)                                                              \
+        : "l"(desc_a), "l"(desc_b), "r"(scale_d));                                                          \
+  }
+SAGE8_DEFINE_WGMMA_SS(wgmma_s8_ss_first, "=r", 0)
+SAGE8_DEFINE_WGMMA_SS(wgmma_s8_ss, "+r", 1)
+#undef SAGE8_DEFINE_WGMMA_SS
+#define SAGE8_DEFINE_WGMMA_BF16_SS(name, c, scale_d)                                                          \
+  __device__ inline void name(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b) {                       \
+    asm volatile(                                                                                           \
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"                                                        \
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {" SAGE8_REGS64 "}, %64, %65, p, 1, 1, 0, 0;\n}\n" \
+        : SAGE8_ACC32(c, 0), SAGE8_ACC32(c, 8)                                                              \
+        : "l"(desc_a), "l"(desc_b), "r"(scale_d));                                                          \
+  }
+SAGE8_DEFINE_WGMMA_BF16_SS(wgmma_bf16_ss_first, "=f", 0)
+SAGE8_DEFINE_WGMMA_BF16_SS(wgmma_bf16_ss, "+f", 1)
+#undef SAGE8_DEFINE_WGMMA_BF16_SS
 #undef SAGE8_REGS64
 #undef SAGE8_REGS32
 #undef SAGE8_ACC32
@@ -88,6 +127,19 @@ __device__ inline uint64_t kmajor_desc(uint32_t tile_smem_addr, int row_bytes) {
   const uint64_t start = (tile_smem_addr & 0x3FFFF) >> 4;
   const uint64_t swizzle = row_bytes == 128 ? 1 : 2;
   return start | (uint64_t(1) << 16) | (uint64_t(8 * row_bytes / 16) << 32) | (swizzle << 62);
+}
+
+// Makes this thread's ordinary shared-memory stores visible to wgmma (the async proxy), which reads operands after
+// a barrier that follows this fence.
+__device__ inline void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+// Stores four 8 x 8 matrices of 16-bit elements transposed: lanes 8i..8i+7 give the row addresses (16 bytes each)
+// of matrix i, which receive its columns; r[i] is matrix i in the mma accumulator layout (row lane / 4, columns
+// 2 (lane % 4) and 2 (lane % 4) + 1).
+__device__ inline void stmatrix_x4_trans(void* row_address, const uint32_t (&r)[4]) {
+  asm volatile("stmatrix.sync.aligned.m8n8.x4.trans.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(smem_addr(row_address)),
+               "r"(r[0]), "r"(r[1]), "r"(r[2]), "r"(r[3])
+               : "memory");
 }
 
 // ---- mbarriers (shared-memory barriers that also count the bytes of bulk copies)

@@ -132,23 +132,6 @@ Outputs run_kernels(const Problem& p, const std::vector<uint16_t>& q, const std:
   return {o_.download(), dq_.download(), dk_.download(), dv_.download(), lse_.download()};
 }
 
-// The forward alone (O and LSE), for comparing the wgmma and mma.sync kernels.
-Outputs run_forward(const Problem& p, const std::vector<uint16_t>& q, const std::vector<uint16_t>& k,
-                    const std::vector<uint16_t>& v) {
-  const size_t elems = size_t(p.batch_heads) * p.tokens * p.head_dim;
-  DeviceBuffer<uint16_t> q_(elems), k_(elems), v_(elems), o_(elems);
-  DeviceBuffer<float> lse_(size_t(p.batch_heads) * p.tokens);
-  DeviceBuffer<char> ws(sage8_cuda::forward_workspace_bytes(p));
-  q_.upload(q);
-  k_.upload(k);
-  v_.upload(v);
-  o_.poison();
-  lse_.poison();
-  sage8_cuda::launch_forward(p, q_.get(), k_.get(), v_.get(), o_.get(), lse_.get(), ws.get(), nullptr);
-  CUDA_CHECK(cudaDeviceSynchronize());
-  return {o_.download(), {}, {}, {}, lse_.download()};
-}
-
 // Slices one (batch, head) row out of a [rows][tokens][dims] array as floats.
 std::vector<float> row_of(const std::vector<float>& all, int r, size_t per_row) {
   return std::vector<float>(all.begin() + r * per_row, all.begin() + (r + 1) * per_row);
@@ -169,9 +152,12 @@ bool check_case(const Case& c, uint32_t seed) {
   const auto dout = random_bf16(c.rows, c.tokens, c.head_dim, rng, 0.f);
   const Outputs a = run_kernels(p, q, k, v, dout);
   const Outputs b = run_kernels(p, q, k, v, dout);  // determinism: everything but dQ's atomics is bitwise
-  Problem p_mma = p;  // the mma.sync forward, which the wgmma forward should match bit for bit
+  // The mma.sync kernels: the wgmma forward matches them bit for bit, the wgmma backward's dV too (dK and dQ
+  // differ by the BF16 dP products' summation order inside the tensor cores, and dQ by its atomics' order).
+  Problem p_mma = p;
   p_mma.options.wgmma_forward = false;
-  const Outputs m = run_forward(p_mma, q, k, v);
+  p_mma.options.wgmma_backward = false;
+  const Outputs m = run_kernels(p_mma, q, k, v, dout);
 
   const auto qf = to_float(q), kf = to_float(k), vf = to_float(v), dof = to_float(dout);
   const auto o = to_float(a.o), dq = to_float(a.dq), dk = to_float(a.dk), dv = to_float(a.dv);
@@ -210,15 +196,19 @@ bool check_case(const Case& c, uint32_t seed) {
   const double dq_rerun = rel_l2(to_float(b.dq), dq);
   const bool same_as_mma = m.o == a.o && m.lse == a.lse;
   const double vs_mma = std::max(rel_l2(to_float(m.o), o), rel_l2(m.lse, a.lse));
+  const bool dv_as_mma = m.dv == a.dv;
+  const double bwd_vs_mma = std::max(rel_l2(dq, to_float(m.dq)), rel_l2(dk, to_float(m.dk)));
   const bool ok = finite(o) && finite(a.lse) && finite(dq) && finite(dk) && finite(dv) && same &&
-                  std::max({e_o, e_lse, e_dq, e_dk, e_dv}) <= 1e-2 && vs_mma <= 1e-3;
+                  std::max({e_o, e_lse, e_dq, e_dk, e_dv}) <= 1e-2 && vs_mma <= 1e-3 && dv_as_mma &&
+                  bwd_vs_mma <= 1e-3;
   std::printf("%-4s rows=%-3d N=%-5d D=%-3d blk=%-3d %-6s koff=%-4g %s | relL2 vs model O %.1e LSE %.1e dQ %.1e dK %.1e "
               "dV %.1e | cos vs exact O %.5f dQ %.5f dK %.5f dV %.5f (model %.5f %.5f %.5f %.5f) | rerun %s dQ %.0e | "
-              "fwd vs mma.sync %s %.1e\n",
+              "fwd vs mma.sync %s %.1e | bwd vs mma.sync dV %s dQ,dK %.1e\n",
               ok ? "PASS" : "FAIL", c.rows, c.tokens, c.head_dim, c.block, c.causal ? "causal" : "full", c.k_offset,
               c.v_per_channel ? "Vch" : "Vblk", e_o, e_lse, e_dq, e_dk, e_dv, cosine(o, eo), cosine(dq, edq),
               cosine(dk, edk), cosine(dv, edv), cosine(ro, eo), cosine(rdq, edq), cosine(rdk, edk), cosine(rdv, edv),
-              same ? "bitwise" : "DIFFERS", dq_rerun, same_as_mma ? "bitwise" : "differs", vs_mma);
+              same ? "bitwise" : "DIFFERS", dq_rerun, same_as_mma ? "bitwise" : "differs", vs_mma,
+              dv_as_mma ? "bitwise" : "DIFFERS", bwd_vs_mma);
   std::fflush(stdout);
   return ok;
 }
@@ -242,7 +232,9 @@ int check(bool small) {
   probe.batch_heads = 1;
   probe.tokens = 128;
   probe.head_dim = 128;
-  std::printf("forward kernel: %s\n", sage8_cuda::forward_uses_wgmma(probe) ? "wgmma (sm_90a)" : "mma.sync");
+  std::printf("forward kernel: %s; backward kernels (block 128): %s\n",
+              sage8_cuda::forward_uses_wgmma(probe) ? "wgmma (sm_90a)" : "mma.sync",
+              sage8_cuda::backward_uses_wgmma(probe) ? "wgmma (sm_90a)" : "mma.sync");
   int failed = 0;
   uint32_t seed = 1;
   for (const Case& c : cases) failed += !check_case(c, seed++);
@@ -277,8 +269,9 @@ int bench(const char* json_path) {
   DeviceBuffer<float> lse(size_t(kTokensTotal) * kHeads);
   for (auto* b : {&q, &k, &v, &dout}) b->upload(random_bf16(1, kTokensTotal * kHeads, kMaxDim, rng, 0.f));
   FILE* json = json_path ? std::fopen(json_path, "w") : nullptr;
-  std::printf("%4s %6s %6s | %9s %9s %9s | %9s %9s | %9s %9s %9s | %9s | quant fwd/bwd ms\n", "D", "N", "causal",
-              "fwd ms", "fwd TF/s", "attn TF/s", "mma fwd", "mma attn", "bwd ms", "bwd TF/s", "attn TF/s", "f+b TF/s");
+  std::printf("%4s %6s %6s | %9s %9s %9s | %9s %9s | %9s %9s %9s | %9s %9s | %9s | quant fwd/bwd ms\n", "D", "N",
+              "causal", "fwd ms", "fwd TF/s", "attn TF/s", "mma fwd", "mma attn", "bwd ms", "bwd TF/s", "attn TF/s",
+              "mma bwd", "mma attn", "f+b TF/s");
   for (int d : {64, 128})
     for (int n : {1024, 4096, 16384})
       for (bool causal : {false, true}) {
@@ -300,12 +293,16 @@ int bench(const char* json_path) {
         const float bwd = median_ms([&] { sage8_cuda::launch_backward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
         const float bwd_p = median_ms([&] { sage8_cuda::launch_backward_prepare(p, q.get(), k.get(), o.get(), lse.get(), dout.get(), ws.get(), nullptr); }, reps);
         const float bwd_a = median_ms([&] { sage8_cuda::launch_backward_attention(p, v.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
+        pm.options.wgmma_backward = false;  // the mma.sync backward (its preparation writes its own layouts)
+        const float bwd_m = median_ms([&] { sage8_cuda::launch_backward(pm, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
+        const float bwd_ma = median_ms([&] { sage8_cuda::launch_backward_attention(pm, v.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
         CUDA_CHECK(cudaDeviceSynchronize());
         const double flops = 4.0 * p.batch_heads * double(n) * n * d / (causal ? 2.0 : 1.0);
         const auto tf = [](double f, float ms) { return f / (ms * 1e-3) / 1e12; };
-        std::printf("%4d %6d %6s | %9.3f %9.1f %9.1f | %9.1f %9.1f | %9.3f %9.1f %9.1f | %9.1f | %.3f / %.3f\n", d, n,
-                    causal ? "yes" : "no", fwd, tf(flops, fwd), tf(flops, fwd_a), tf(flops, fwd_m), tf(flops, fwd_ma),
-                    bwd, tf(2.5 * flops, bwd), tf(2.5 * flops, bwd_a), tf(3.5 * flops, fwd + bwd), fwd_q, bwd_p);
+        std::printf("%4d %6d %6s | %9.3f %9.1f %9.1f | %9.1f %9.1f | %9.3f %9.1f %9.1f | %9.1f %9.1f | %9.1f | %.3f / %.3f\n",
+                    d, n, causal ? "yes" : "no", fwd, tf(flops, fwd), tf(flops, fwd_a), tf(flops, fwd_m),
+                    tf(flops, fwd_ma), bwd, tf(2.5 * flops, bwd), tf(2.5 * flops, bwd_a), tf(2.5 * flops, bwd_m),
+                    tf(2.5 * flops, bwd_ma), tf(3.5 * flops, fwd + bwd), fwd_q, bwd_p);
         std::fflush(stdout);
         if (json)
           std::fprintf(json,
@@ -313,10 +310,12 @@ int bench(const char* json_path) {
                        "\"bwd_ms\":%.4f,\"fwd_tflops\":%.1f,\"bwd_tflops\":%.1f,\"fwd_bwd_tflops\":%.1f,"
                        "\"fwd_attention_ms\":%.4f,\"fwd_quantize_ms\":%.4f,\"bwd_attention_ms\":%.4f,"
                        "\"bwd_prepare_ms\":%.4f,\"fwd_workspace_mb\":%.1f,\"bwd_workspace_mb\":%.1f,"
-                       "\"fwd_kernel\":\"%s\",\"fwd_mma_sync_ms\":%.4f,\"fwd_mma_sync_attention_ms\":%.4f}\n",
+                       "\"fwd_kernel\":\"%s\",\"fwd_mma_sync_ms\":%.4f,\"fwd_mma_sync_attention_ms\":%.4f,"
+                       "\"bwd_kernel\":\"%s\",\"bwd_mma_sync_ms\":%.4f,\"bwd_mma_sync_attention_ms\":%.4f}\n",
                        d, n, causal ? "true" : "false", fwd, bwd, tf(flops, fwd), tf(2.5 * flops, bwd),
                        tf(3.5 * flops, fwd + bwd), fwd_a, fwd_q, bwd_a, bwd_p, fwd_ws / 1048576.0, bwd_ws / 1048576.0,
-                       sage8_cuda::forward_uses_wgmma(p) ? "wgmma" : "mma.sync", fwd_m, fwd_ma);
+                       sage8_cuda::forward_uses_wgmma(p) ? "wgmma" : "mma.sync", fwd_m, fwd_ma,
+                       sage8_cuda::backward_uses_wgmma(p) ? "wgmma" : "mma.sync", bwd_m, bwd_ma);
       }
   if (json) std::fclose(json);
   return 0;

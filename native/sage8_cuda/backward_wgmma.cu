@@ -1,0 +1,547 @@
+// The fused backward on Hopper (sm_90a), with the numerics of backward.cu (both use backward_tile.cuh: dK and dV
+// bit for bit alike). Block size 128 only: a thread block owns one key block of 128 keys and walks the query
+// blocks i (from the diagonal when causal); the (query block, key block) tile is the reference's quantization
+// tile for P and dS. Three warpgroups:
+//   producer   one thread streams each query block's tiles into a ring of shared-memory stages with bulk copies
+//              (the quantization passes wrote them as tile images, kernels.h), counted on the stage's `full`
+//              mbarrier; it refills a stage once all consumer warps have arrived on its `empty` mbarrier.
+//   consumers  two warpgroups of 64 keys each. A tile's scale needs the maximum over both warpgroups' halves, so
+//              they exchange it through shared memory once per tile.
+// The key block's K tile (and K^T for dQ) is copied once, on its own mbarrier. S^T = K Q^T reads K from shared
+// memory rather than registers: with K's fragments in registers, ptxas (nvcc 13.0) reused their registers inside the
+// loop at head_dim 128 (wrong results), and shared memory also leaves the registers to the accumulators.
+// As in backward.cu, two kernels, because the dK and dV accumulators with S and dP do not fit one thread's
+// registers:
+//   dv_kernel    S^T = K Q^T (wgmma), P^T, INT8 P^T (tile scale), dV += int32(P^T dO) sP sdO
+//                (wgmma, P^T from registers, dO^T perm32 from the stage).
+//   dkdq_kernel  dP^T = V dO^T (BF16 wgmma, both from shared memory) and S^T; dS^T = P^T (dP^T - delta), INT8
+//                per tile; dK += int32(dS^T Q) (wgmma, dS^T from registers, Q^T perm32); dS stored query-major by
+//                stmatrix.trans (keys in pairs16 order), then dQ += int32(dS K) by wgmma with both operands in
+//                shared memory (K^T in pairs16 order), added into dQ's fp32 accumulator with atomics.
+#include "backward_tile.cuh"
+#include "kernels.h"
+#include "wgmma.cuh"
+
+namespace sage8_cuda {
+namespace {
+
+constexpr int kBlock = 128;         // keys per thread block, queries per tile: the quantization block
+constexpr int kConsumers = 2;       // warpgroups of 64 keys
+constexpr int kThreads = 128 * (kConsumers + 1);
+constexpr int kConsumerWarps = 4 * kConsumers;
+
+// Shared memory of dv_kernel, from a 1024-byte aligned base: the key block's K [128][D] (swizzled rows); per stage
+// Q's tile [128][D], dO^T's [D][128] (perm32), sdO [D] and lse2 [128]; the consumers' tile maxima; the mbarriers.
+template <int D>
+struct DvLayout {
+  static constexpr int kStages = 4;
+  static constexpr int kTile = kBlock * D;
+  static constexpr int kKey = 0;
+  static constexpr int kKeyBytes = kTile;
+  static constexpr int kQ = kKey + kTile;
+  static constexpr int kDot = kQ + kStages * kTile;
+  static constexpr int kSdo = kDot + kStages * kTile;
+  static constexpr int kLse = kSdo + kStages * D * 4;
+  static constexpr int kMax = kLse + kStages * kBlock * 4;
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 4;
+  static constexpr int kEmpty = kFull + kStages * 8;
+  static constexpr int kKeyFull = kEmpty + kStages * 8;
+  static constexpr int kBytes = kKeyFull + 8;
+  static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
+  static constexpr uint32_t kStageTxBytes = 2 * kTile + D * 4 + kBlock * 4;
+};
+
+// dkdq_kernel's: the key block's K [128][D] and K^T [D][128] (pairs16); per stage Q [128][D], Q^T [D][128]
+// (perm32), dO bf16 [D/64][128][64], lse2 and delta [128]; V bf16 [D/64][128][64] (written by the consumers), dS
+// [128 queries][128 keys].
+template <int D>
+struct DkdqLayout {
+  static constexpr int kStages = 2;
+  static constexpr int kTile = kBlock * D;  // INT8 tile bytes; bf16 tiles take two
+  static constexpr int kKey = 0;
+  static constexpr int kKt = kKey + kTile;
+  static constexpr int kKeyBytes = 2 * kTile;  // K and K^T, one copy each
+  static constexpr int kQ = kKt + kTile;
+  static constexpr int kQt = kQ + kStages * kTile;
+  static constexpr int kDo = kQt + kStages * kTile;
+  static constexpr int kV = kDo + kStages * 2 * kTile;
+  static constexpr int kDs = kV + 2 * kTile;
+  static constexpr int kLse = kDs + kBlock * kBlock;
+  static constexpr int kDelta = kLse + kStages * kBlock * 4;
+  static constexpr int kMax = kDelta + kStages * kBlock * 4;
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 4;
+  static constexpr int kEmpty = kFull + kStages * 8;
+  static constexpr int kKeyFull = kEmpty + kStages * 8;
+  static constexpr int kBytes = kKeyFull + 8;
+  static constexpr int kAllocBytes = kBytes + 1024;
+  static constexpr uint32_t kStageTxBytes = 4 * kTile + 2 * kBlock * 4;
+};
+
+#ifdef SAGE8_HAS_WGMMA
+
+// Where a thread stands: its warpgroup's 64 keys, its warp's 16, its two accumulator rows.
+struct Consumer {
+  int wg, warp, lane, gid, tq;
+  int j, bh, nb, k0;  // key block, (batch, head) row, blocks, first key of the block
+  int key0, key1;     // the thread's accumulator rows (keys)
+  __device__ Consumer(int wg_, int npad) {
+    wg = wg_;
+    const int tid = threadIdx.x % 128;
+    warp = warp_uniform(tid / 32);
+    lane = tid % 32;
+    gid = lane / 4;
+    tq = lane % 4;
+    j = blockIdx.x;
+    bh = blockIdx.y;
+    nb = npad / kBlock;
+    k0 = j * kBlock;
+    key0 = k0 + 64 * wg + 16 * warp + gid;
+    key1 = key0 + 8;
+  }
+  // The first query block that sees this key block.
+  __device__ int first_block(bool causal) const { return causal ? j : 0; }
+};
+
+// Descriptor of this warpgroup's 64 keys of the K tile [128][D] in shared memory (S^T's A operand).
+template <int D>
+__device__ inline uint64_t key_desc(const uint8_t* k_tile, const Consumer& c) {
+  return kmajor_desc(smem_addr(k_tile + 64 * c.wg * D), D);
+}
+
+// S^T = K Q^T for this warpgroup's 64 keys and a query block's 128 queries (issued, not waited for).
+template <int D>
+__device__ inline void scores_t(int (&acc)[kBlock / 8][4], uint64_t k_desc, uint64_t q_desc) {
+  wgmma_s8_ss_first(acc, k_desc, q_desc);
+#pragma unroll
+  for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(acc, k_desc + 2 * kk, q_desc + 2 * kk);
+}
+
+// Max of x over both consumer warpgroups (named barrier 1). slots: one float per consumer warp, alternating
+// between two sets by tile so that a fast warp's next write cannot meet a slow warp's read.
+__device__ inline float consumers_max(float x, float* slots, int tile, const Consumer& c) {
+  x = warp_max(x);
+  float* set = slots + (tile & 1) * kConsumerWarps;
+  set[4 * c.wg + c.warp] = x;  // every lane stores the same value: no divergent branch
+  named_barrier_sync(1, 128 * kConsumers);
+  float m = set[0];
+#pragma unroll
+  for (int w = 1; w < kConsumerWarps; ++w) m = fmaxf(m, set[w]);
+  return m;
+}
+
+// The warp is done with stage s.
+__device__ inline void release_stage(uint64_t* empty, int s, const Consumer& c) {
+  __syncwarp();
+  mbar_arrive_if(&empty[s], c.lane == 0);
+}
+
+template <int D, bool kCausal>
+__device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
+                                  float softmax_scale) {
+  using L = DvLayout<D>;
+  const Consumer c(wg, npad);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  float* max_slots = reinterpret_cast<float*>(smem + L::kMax);
+  const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
+  const float* sqg = b.sq + (int64_t)c.bh * c.nb;
+  const uint64_t k_desc = key_desc<D>(smem + L::kKey, c);
+  const uint64_t q_desc = kmajor_desc(smem_addr(smem + L::kQ), D);
+  const uint64_t dot_desc = kmajor_desc(smem_addr(smem + L::kDot), kBlock);
+  constexpr uint64_t kStageDesc = L::kTile >> 4;
+
+  float dv[D / 8][4];
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dv[t][e] = 0.f;
+
+  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
+  const int i_begin = c.first_block(kCausal);
+  for (int i = i_begin; i < c.nb; ++i) {
+    const int u = i - i_begin, s = u % L::kStages;
+    mbar_wait(&full[s], (u / L::kStages) & 1);
+
+    int acc[kBlock / 8][4];  // S^T: this warpgroup's 64 keys x 128 queries
+    wgmma_fence();
+    scores_t<D>(acc, k_desc, q_desc + s * kStageDesc);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(acc);
+
+    const float cs = (sqg[i] * sk) * softmax_scale;
+    const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
+    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
+    float pt[kBlock / 8][4];
+    float p_max = 0.f;
+#pragma unroll
+    for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int qc = 8 * t + 2 * c.tq + (e & 1);
+        pt[t][e] = p_of<kCausal>(acc[t][e], cs, lse[qc], masked, e < 2 ? c.key0 : c.key1, i * kBlock + qc, n);
+        p_max = fmaxf(p_max, pt[t][e]);
+      }
+    p_max = consumers_max(p_max, max_slots, u, c);
+    const float inverse = p_max > 0.f ? 127.f / p_max : 0.f, p_scale = p_max / 127.f;
+    uint32_t pf[kBlock / 32][4];
+    {
+      uint32_t pq[kBlock / 8][4];
+#pragma unroll
+      for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
+#pragma unroll
+      for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(pf[kk], pq, kk);
+    }
+
+    int pv[D / 8][4];  // int32(P^T dO): 64 keys x D channels
+    wgmma_fence();
+    wgmma_s8_first(pv, pf[0], dot_desc + s * kStageDesc);
+#pragma unroll
+    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(pv, pf[kk], dot_desc + s * kStageDesc + 2 * kk);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(pv);
+    fence_registers(pf);
+
+    const float* sdo = reinterpret_cast<const float*>(smem + L::kSdo) + s * D;
+#pragma unroll
+    for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, sdo[8 * t + 2 * c.tq + (e & 1)]);
+    release_stage(empty, s, c);
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int key = r == 0 ? c.key0 : c.key1;
+    if (key < n) {
+      uint16_t* dst = b.dv + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
+#pragma unroll
+      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, dv[t][2 * r], dv[t][2 * r + 1]);
+    }
+  }
+}
+
+// V rows of this warpgroup's 64 keys, bf16, into the [D/64][128][64] swizzled image (zero past n); then visible to
+// wgmma for the whole warpgroup.
+template <int D>
+__device__ inline void load_v_tile(uint8_t* v_s, const BackwardParams& b, const Consumer& c, int n) {
+  constexpr int kChunks = D / 8;  // 16-byte chunks per row
+  const int tid = threadIdx.x % 128;
+  for (int x = tid; x < 64 * kChunks; x += 128) {
+    const int row = 64 * c.wg + x / kChunks, ch = x % kChunks, key = c.k0 + row;
+    const uint4 val = key < n ? *reinterpret_cast<const uint4*>(b.v + ((int64_t)c.bh * n + key) * D + 8 * ch)
+                              : make_uint4(0, 0, 0, 0);
+    *reinterpret_cast<uint4*>(v_s + (ch / 8) * kBlock * 128 + row * 128 + swizzled_byte(row, 16 * (ch % 8), 128)) =
+        val;
+  }
+  fence_proxy_async();
+  named_barrier_sync(3 + c.wg, 128);
+}
+
+template <int D, bool kCausal>
+__device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
+                                    float softmax_scale) {
+  using L = DkdqLayout<D>;
+  const Consumer c(wg, npad);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  float* max_slots = reinterpret_cast<float*>(smem + L::kMax);
+  load_v_tile<D>(smem + L::kV, b, c, n);
+  const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
+  const float* sqg = b.sq + (int64_t)c.bh * c.nb;
+
+  // Descriptors. bf16 tiles are 64-channel panels of [128 rows][128 bytes]; a k16 step is 32 bytes (+2), a panel
+  // kBlock * 128 bytes. This warpgroup's 64 rows of V (and of dS, as dQ's A) start 64 rows in.
+  constexpr uint64_t kPanelDesc = (kBlock * 128) >> 4, kStageDesc = L::kTile >> 4;
+  const uint64_t v_desc = kmajor_desc(smem_addr(smem + L::kV + 64 * c.wg * 128), 128);
+  const uint64_t do_desc = kmajor_desc(smem_addr(smem + L::kDo), 128);
+  const uint64_t k_desc = key_desc<D>(smem + L::kKey, c);
+  const uint64_t q_desc = kmajor_desc(smem_addr(smem + L::kQ), D);
+  const uint64_t qt_desc = kmajor_desc(smem_addr(smem + L::kQt), kBlock);
+  const uint64_t ds_desc = kmajor_desc(smem_addr(smem + L::kDs + 64 * c.wg * kBlock), kBlock);
+  const uint64_t kt_desc = kmajor_desc(smem_addr(smem + L::kKt), kBlock);
+  // stmatrix row addresses: lane l stores row l % 8 of matrix l / 8, i.e. query 8 (4g + l / 8) + l % 8 for the
+  // group g of four n8 tiles, at this warp's 16 keys (16-byte chunk 4 wg + warp of the 128-byte row).
+  uint8_t* ds_s = smem + L::kDs;
+  const int st_query = 8 * (c.lane / 8) + c.lane % 8;
+  const int st_chunk = 4 * c.wg + c.warp;
+
+  float dk[D / 8][4];
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dk[t][e] = 0.f;
+
+  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
+  const int i_begin = c.first_block(kCausal);
+  for (int i = i_begin; i < c.nb; ++i) {
+    const int u = i - i_begin, s = u % L::kStages;
+    mbar_wait(&full[s], (u / L::kStages) & 1);
+
+    float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
+    int acc[kBlock / 8][4];   // S^T
+    wgmma_fence();
+    const uint64_t do_stage = do_desc + s * 2 * kStageDesc;
+    wgmma_bf16_ss_first(ds, v_desc, do_stage);
+#pragma unroll
+    for (int kk = 1; kk < D / 16; ++kk) {
+      const uint64_t step = (kk / 4) * kPanelDesc + 2 * (kk % 4);
+      wgmma_bf16_ss(ds, v_desc + step, do_stage + step);
+    }
+    scores_t<D>(acc, k_desc, q_desc + s * kStageDesc);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(ds);
+    fence_registers(acc);
+
+    const float sq = sqg[i];
+    const float cs = (sq * sk) * softmax_scale;
+    const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
+    const float* delta = reinterpret_cast<const float*>(smem + L::kDelta) + s * kBlock;
+    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
+    float ds_max = 0.f;
+#pragma unroll
+    for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int qc = 8 * t + 2 * c.tq + (e & 1);
+        const float p = p_of<kCausal>(acc[t][e], cs, lse[qc], masked, e < 2 ? c.key0 : c.key1, i * kBlock + qc, n);
+        ds[t][e] = ds_of(p, ds[t][e], delta[qc]);
+        ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
+      }
+    ds_max = consumers_max(ds_max, max_slots, u, c);
+    const float inverse = ds_max > 0.f ? 127.f / ds_max : 0.f, ds_scale = ds_max / 127.f;
+
+    // INT8 dS^T: A fragments for dK (perm32), and query-major into shared memory for dQ (pairs16).
+    uint32_t dsf[kBlock / 32][4];
+    {
+      uint32_t q8[kBlock / 8][4];
+#pragma unroll
+      for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) q8[t][e] = s8_bits(__fmul_rn(ds[t][e], inverse));
+#pragma unroll
+      for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(dsf[kk], q8, kk);
+#pragma unroll
+      for (int g = 0; g < kBlock / 32; ++g) {
+        uint32_t words[4];
+#pragma unroll
+        for (int m = 0; m < 4; ++m) {
+          const int t = 4 * g + m;  // element (key pair gid, query 2tq (+1)): bytes key gid, key gid + 8
+          words[m] = pack_low_bytes(q8[t][0], q8[t][2], q8[t][1], q8[t][3]);
+        }
+        const int query = 32 * g + st_query;
+        stmatrix_x4_trans(ds_s + query * kBlock + ((st_chunk ^ (query & 7)) << 4), words);
+      }
+    }
+    fence_proxy_async();
+
+    int kacc[D / 8][4];  // int32(dS^T Q): 64 keys x D
+    wgmma_fence();
+    wgmma_s8_first(kacc, dsf[0], qt_desc + s * kStageDesc);
+#pragma unroll
+    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(kacc, dsf[kk], qt_desc + s * kStageDesc + 2 * kk);
+    wgmma_commit();
+
+    named_barrier_sync(2, 128 * kConsumers);  // both warpgroups' dS rows are in shared memory
+    int qacc[D / 8][4];  // int32(dS K): this warpgroup's 64 queries x D
+    wgmma_fence();
+    wgmma_s8_ss_first(qacc, ds_desc, kt_desc);
+#pragma unroll
+    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8_ss(qacc, ds_desc + 2 * kk, kt_desc + 2 * kk);
+    wgmma_commit();
+
+    wgmma_wait<1>();
+    fence_registers(kacc);
+    const float ck = (ds_scale * sq) * softmax_scale;
+#pragma unroll
+    for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) dk[t][e] = fold_dk(dk[t][e], kacc[t][e], ck);
+
+    wgmma_wait<0>();
+    fence_registers(qacc);
+    fence_registers(dsf);
+    const float cq = (ds_scale * sk) * softmax_scale;
+    const int row0 = i * kBlock + 64 * c.wg + 16 * c.warp + c.gid, row1 = row0 + 8;
+    float* dq0 = b.dq_acc + ((int64_t)c.bh * n + row0) * D + 2 * c.tq;
+    float* dq1 = dq0 + 8 * D;
+#pragma unroll
+    for (int t = 0; t < D / 8; ++t) {
+      if (row0 < n)
+        red_add_f32x2(dq0 + 8 * t, small_int_to_float(qacc[t][0]) * cq, small_int_to_float(qacc[t][1]) * cq);
+      if (row1 < n)
+        red_add_f32x2(dq1 + 8 * t, small_int_to_float(qacc[t][2]) * cq, small_int_to_float(qacc[t][3]) * cq);
+    }
+    release_stage(empty, s, c);
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int key = r == 0 ? c.key0 : c.key1;
+    if (key < n) {
+      uint16_t* dst = b.dk + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
+#pragma unroll
+      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, dk[t][2 * r], dk[t][2 * r + 1]);
+    }
+  }
+}
+
+// Token block j's tile of a tile-layout INT8 tensor (token- or channel-major, kernels.h): 128 * D contiguous bytes.
+template <int D>
+__device__ inline const uint8_t* block_tile(const int8_t* x, int bh, int npad, int j) {
+  return reinterpret_cast<const uint8_t*>(x) + ((int64_t)bh * npad + (int64_t)j * kBlock) * D;
+}
+
+// The producer's loop: query block i's copies into stage (i - first) % Stages once the consumers released it.
+template <int Stages, typename Copies>
+__device__ inline void produce(uint64_t* full, uint64_t* empty, int first, int nb, uint32_t tx_bytes,
+                               Copies&& copies) {
+  for (int i = first; i < nb; ++i) {
+    const int u = i - first, s = u % Stages;
+    if (u >= Stages) mbar_wait(&empty[s], (u / Stages - 1) & 1);
+    mbar_arrive_expect_tx(&full[s], tx_bytes);
+    copies(i, s, &full[s]);
+  }
+}
+
+// Barrier set-up (the stages' and the key block's one-shot barrier) and the split into producer and consumers, with the register budgets of forward_wgmma.cu:
+// 24 per producer thread, 240 per consumer thread (the role branch on a warp-uniform value, or ptxas would
+// neither apply them nor keep the wgmma pipelined).
+template <typename Produce, typename Consume>
+__device__ inline void run_roles(uint64_t* full, uint64_t* empty, uint64_t* key_full, int stages, Produce&& producer,
+                                 Consume&& consumer) {
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < stages; ++s) {
+      mbar_init(&full[s], 1);
+      mbar_init(&empty[s], kConsumerWarps);
+    }
+    mbar_init(key_full, 1);
+    fence_mbar_init();
+  }
+  __syncthreads();
+  const int wg = warp_uniform(threadIdx.x / 128);
+  if (wg == 0) {
+    shrink_registers<24>();
+    if (threadIdx.x == 0) producer();
+  } else {
+    grow_registers<240>();
+    consumer(wg - 1);
+  }
+}
+
+__device__ inline uint8_t* aligned_smem(uint8_t* raw) { return raw + ((1024 - (smem_addr(raw) & 1023)) & 1023); }
+
+#endif  // SAGE8_HAS_WGMMA
+
+template <int D, bool kCausal>
+__global__ void __launch_bounds__(kThreads, 1)
+    dv_wgmma_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
+#ifdef SAGE8_HAS_WGMMA
+  using L = DvLayout<D>;
+  extern __shared__ __align__(16) uint8_t smem_raw[];
+  uint8_t* smem = aligned_smem(smem_raw);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
+  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  run_roles(
+      full, empty, key_full, L::kStages,
+      [&] {
+        mbar_arrive_expect_tx(key_full, L::kKeyBytes);
+        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
+        const uint8_t* qg = reinterpret_cast<const uint8_t*>(b.q8) + (int64_t)bh * npad * D;
+        const uint8_t* dotg = reinterpret_cast<const uint8_t*>(b.dot) + (int64_t)bh * npad * D;
+        const float* sdog = b.sdo + (int64_t)bh * nb * D;
+        const float* lseg = b.lse2 + (int64_t)bh * npad;
+        produce<L::kStages>(full, empty, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
+          bulk_copy_to_smem(smem + L::kQ + s * L::kTile, qg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kDot + s * L::kTile, dotg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kSdo + s * D * 4, sdog + (int64_t)i * D, D * 4, bar);
+          bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
+        });
+      },
+      [&](int wg) { dv_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+#else
+  __trap();  // built without sm_90a: backward_uses_wgmma never selects this
+#endif
+}
+
+template <int D, bool kCausal>
+__global__ void __launch_bounds__(kThreads, 1)
+    dkdq_wgmma_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
+#ifdef SAGE8_HAS_WGMMA
+  using L = DkdqLayout<D>;
+  extern __shared__ __align__(16) uint8_t smem_raw[];
+  uint8_t* smem = aligned_smem(smem_raw);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
+  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  run_roles(
+      full, empty, key_full, L::kStages,
+      [&] {
+        mbar_arrive_expect_tx(key_full, L::kKeyBytes);
+        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
+        bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, key_full);
+        const uint8_t* qg = reinterpret_cast<const uint8_t*>(b.q8) + (int64_t)bh * npad * D;
+        const uint8_t* qtg = reinterpret_cast<const uint8_t*>(b.qt) + (int64_t)bh * npad * D;
+        const uint8_t* dog = reinterpret_cast<const uint8_t*>(b.do_tiles) + (int64_t)bh * npad * D * 2;
+        const float* lseg = b.lse2 + (int64_t)bh * npad;
+        const float* deltag = b.delta + (int64_t)bh * npad;
+        produce<L::kStages>(full, empty, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
+          bulk_copy_to_smem(smem + L::kQ + s * L::kTile, qg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kQt + s * L::kTile, qtg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kDo + s * 2 * L::kTile, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
+          bulk_copy_to_smem(smem + L::kDelta + s * kBlock * 4, deltag + (int64_t)i * kBlock, kBlock * 4, bar);
+        });
+      },
+      [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+#else
+  __trap();
+#endif
+}
+
+// Calls f(dv kernel, dkdq kernel, dv shared bytes, dkdq shared bytes) for p's head dim and causality.
+template <typename F>
+void with_kernels(const Problem& p, F&& f) {
+  with_config(p, [&](auto d, auto, auto c) {
+    constexpr int kD = decltype(d)::value;
+    constexpr bool kCausal = decltype(c)::value;
+    f(dv_wgmma_kernel<kD, kCausal>, dkdq_wgmma_kernel<kD, kCausal>, DvLayout<kD>::kAllocBytes,
+      DkdqLayout<kD>::kAllocBytes);
+  });
+}
+
+}  // namespace
+
+bool backward_uses_wgmma(const Problem& p) {
+  if (!p.options.wgmma_backward || p.options.block_size != kBlock) return false;
+  bool sm90a = false;
+  with_kernels(p, [&](auto dv, auto, int, int) {
+    cudaFuncAttributes attr{};
+    if (cudaFuncGetAttributes(&attr, dv) == cudaSuccess)
+      sm90a = attr.binaryVersion == 90;  // the sm_90a machine code runs on compute capability 9.0 only
+    else
+      cudaGetLastError();  // a failed query means no, not an error for the next launch to report
+  });
+  return sm90a;
+}
+
+void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
+  const dim3 grid(p.blocks(), p.batch_heads);
+  with_kernels(p, [&](auto dv, auto dkdq, int dv_bytes, int dkdq_bytes) {
+    cudaFuncSetAttribute(dv, cudaFuncAttributeMaxDynamicSharedMemorySize, dv_bytes);
+    dv<<<grid, kThreads, dv_bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
+    check_launch("sage8 wgmma backward dV kernel");
+    cudaFuncSetAttribute(dkdq, cudaFuncAttributeMaxDynamicSharedMemorySize, dkdq_bytes);
+    dkdq<<<grid, kThreads, dkdq_bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
+    check_launch("sage8 wgmma backward dK/dQ kernel");
+  });
+}
+
+}  // namespace sage8_cuda
