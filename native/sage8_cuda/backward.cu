@@ -143,7 +143,7 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
           mma_s8(acc[2 * np], kf[kk], bb[0], bb[1]);
           mma_s8(acc[2 * np + 1], kf[kk], bb[2], bb[3]);
         }
-      const float c = (sqg[i] * sk) * softmax_scale;
+      const float c = scores_log2(sqg[i], sk, softmax_scale);
       const bool masked = kb.k0 + BLK > n || (kCausal && i == kb.j);
 #pragma unroll
       for (int t = 0; t < BLK / 8; ++t)
@@ -296,7 +296,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
 
     // S^T and P^T 16 queries at a time; dS^T = P^T (dP^T - delta) in place.
     const float sq = sqg[i];
-    const float c = (sq * sk) * softmax_scale;
+    const float c = scores_log2(sq, sk, softmax_scale);
     const bool masked = kb.k0 + BLK > n || (kCausal && i == kb.j);
     float ds_max = 0.f;
 #pragma unroll
@@ -379,10 +379,10 @@ __global__ void __launch_bounds__(2 * BLK, 1)
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
         if (row0 < n)
-          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * n + row0) * D + d, small_int_to_float(acc[x][0]) * cq,
+          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * npad + row0) * D + d, small_int_to_float(acc[x][0]) * cq,
                         small_int_to_float(acc[x][1]) * cq);
         if (row1 < n)
-          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * n + row1) * D + d, small_int_to_float(acc[x][2]) * cq,
+          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * npad + row1) * D + d, small_int_to_float(acc[x][2]) * cq,
                         small_int_to_float(acc[x][3]) * cq);
       }
     }

@@ -169,19 +169,23 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
     wgmma_wait<0>();
     fence_registers(acc);
 
-    const float cs = (sqg[i] * sk) * softmax_scale;
+    const float c2 = scores_log2(sqg[i], sk, softmax_scale);
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
     const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
     float pt[kBlock / 8][4];
     float p_max = 0.f;
 #pragma unroll
-    for (int t = 0; t < kBlock / 8; ++t)
+    for (int t = 0; t < kBlock / 8; ++t) {
+      const int q0 = 8 * t + 2 * c.tq;
+      const float2 l = *reinterpret_cast<const float2*>(lse + q0);
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const int qc = 8 * t + 2 * c.tq + (e & 1);
-        pt[t][e] = p_of<kCausal>(acc[t][e], cs, lse[qc], masked, e < 2 ? c.key0 : c.key1, i * kBlock + qc, n);
+        const int qc = q0 + (e & 1);
+        pt[t][e] = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
+                                 i * kBlock + qc, n);
         p_max = fmaxf(p_max, pt[t][e]);
       }
+    }
     p_max = consumers_max(p_max, max_slots, u, c);
     const float inverse = p_max > 0.f ? 127.f / p_max : 0.f, p_scale = p_max / 127.f;
     uint32_t pf[kBlock / 32][4];
@@ -298,20 +302,24 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     fence_registers(acc);
 
     const float sq = sqg[i];
-    const float cs = (sq * sk) * softmax_scale;
+    const float c2 = scores_log2(sq, sk, softmax_scale);
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
     const float* delta = reinterpret_cast<const float*>(smem + L::kDelta) + s * kBlock;
     const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
     float ds_max = 0.f;
 #pragma unroll
-    for (int t = 0; t < kBlock / 8; ++t)
+    for (int t = 0; t < kBlock / 8; ++t) {
+      const int q0 = 8 * t + 2 * c.tq;
+      const float2 l = *reinterpret_cast<const float2*>(lse + q0), d = *reinterpret_cast<const float2*>(delta + q0);
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const int qc = 8 * t + 2 * c.tq + (e & 1);
-        const float p = p_of<kCausal>(acc[t][e], cs, lse[qc], masked, e < 2 ? c.key0 : c.key1, i * kBlock + qc, n);
-        ds[t][e] = ds_of(p, ds[t][e], delta[qc]);
+        const int qc = q0 + (e & 1);
+        const float p = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
+                                      i * kBlock + qc, n);
+        ds[t][e] = ds_of(p, ds[t][e], e & 1 ? d.y : d.x);
         ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
       }
+    }
     ds_max = consumers_max(ds_max, max_slots, u, c);
     const float inverse = ds_max > 0.f ? 127.f / ds_max : 0.f, ds_scale = ds_max / 127.f;
 
@@ -327,12 +335,11 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(dsf[kk], q8, kk);
 #pragma unroll
       for (int g = 0; g < kBlock / 32; ++g) {
-        uint32_t words[4];
-#pragma unroll
-        for (int m = 0; m < 4; ++m) {
-          const int t = 4 * g + m;  // element (key pair gid, query 2tq (+1)): bytes key gid, key gid + 8
-          words[m] = pack_low_bytes(q8[t][0], q8[t][2], q8[t][1], q8[t][3]);
-        }
+        // Matrix m of group g is n8 tile 4g + m; its element (key pair gid, query 2tq (+1)) is the byte pair
+        // (key gid, key gid + 8), which pack_a's words hold side by side: dsf[g][0] has tiles 4g, 4g + 1 of row
+        // gid, dsf[g][1] the same of row gid + 8 (and [2], [3] tiles 4g + 2, 4g + 3).
+        const uint32_t words[4] = {__byte_perm(dsf[g][0], dsf[g][1], 0x5140), __byte_perm(dsf[g][0], dsf[g][1], 0x7362),
+                                   __byte_perm(dsf[g][2], dsf[g][3], 0x5140), __byte_perm(dsf[g][2], dsf[g][3], 0x7362)};
         const int query = 32 * g + st_query;
         stmatrix_x4_trans(ds_s + query * kBlock + ((st_chunk ^ (query & 7)) << 4), words);
       }
@@ -366,15 +373,14 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     fence_registers(qacc);
     fence_registers(dsf);
     const float cq = (ds_scale * sk) * softmax_scale;
-    const int row0 = i * kBlock + 64 * c.wg + 16 * c.warp + c.gid, row1 = row0 + 8;
-    float* dq0 = b.dq_acc + ((int64_t)c.bh * n + row0) * D + 2 * c.tq;
+    // Rows past n are padding rows of dq_acc, and their dS (P = 0, dO = 0) adds exact zeros: no guard needed.
+    const int row0 = i * kBlock + 64 * c.wg + 16 * c.warp + c.gid;
+    float* dq0 = b.dq_acc + ((int64_t)c.bh * npad + row0) * D + 2 * c.tq;
     float* dq1 = dq0 + 8 * D;
 #pragma unroll
     for (int t = 0; t < D / 8; ++t) {
-      if (row0 < n)
-        red_add_f32x2(dq0 + 8 * t, small_int_to_float(qacc[t][0]) * cq, small_int_to_float(qacc[t][1]) * cq);
-      if (row1 < n)
-        red_add_f32x2(dq1 + 8 * t, small_int_to_float(qacc[t][2]) * cq, small_int_to_float(qacc[t][3]) * cq);
+      red_add_f32x2(dq0 + 8 * t, small_int_to_float(qacc[t][0]) * cq, small_int_to_float(qacc[t][1]) * cq);
+      red_add_f32x2(dq1 + 8 * t, small_int_to_float(qacc[t][2]) * cq, small_int_to_float(qacc[t][3]) * cq);
     }
     release_stage(empty, s, c);
   }

@@ -86,7 +86,7 @@ Workspace carve(const Problem& p, void* base, bool backward) {
     w.delta = c.take<float>(bh * npad);
     w.lse2 = c.take<float>(bh * npad);
     w.do_tiles = c.take<uint16_t>(bh * npad * d);
-    w.dq_acc = c.take<float>(bh * p.tokens * d);
+    w.dq_acc = c.take<float>(bh * npad * d);
   }
   w.bytes = c.used();
   return w;
@@ -193,7 +193,7 @@ void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16
   check_problem(p);
   const Workspace w = carve(p, workspace, true);
   const cudaError_t err =
-      cudaMemsetAsync(w.dq_acc, 0, sizeof(float) * size_t(p.batch_heads) * p.tokens * p.head_dim, stream);
+      cudaMemsetAsync(w.dq_acc, 0, sizeof(float) * size_t(p.batch_heads) * p.padded() * p.head_dim, stream);
   if (err != cudaSuccess) throw std::runtime_error(std::string("sage8 dQ clear failed: ") + cudaGetErrorString(err));
   const bool wgmma = backward_uses_wgmma(p);
   const BackwardParams b{w.q8,   w.qt,    w.k8,    w.kt,   w.dot,  v,

@@ -239,9 +239,11 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
   }
 }
 
-__global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __restrict__ dq, int64_t pairs) {
+__global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __restrict__ dq, int64_t pairs, int row_pairs,
+                                   int n, int npad) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < pairs; i += (int64_t)gridDim.x * blockDim.x) {
-    const float2 v = reinterpret_cast<const float2*>(acc)[i];
+    const int64_t bh = i / ((int64_t)n * row_pairs), rest = i % ((int64_t)n * row_pairs);
+    const float2 v = reinterpret_cast<const float2*>(acc)[bh * npad * row_pairs + rest];
     store_bf16x2(dq + 2 * i, v.x, v.y);
   }
 }
@@ -271,7 +273,8 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
 void launch_dq_finalize(const Problem& p, const float* acc, uint16_t* dq, cudaStream_t stream) {
   const int64_t pairs = (int64_t)p.batch_heads * p.tokens * p.head_dim / 2;
   const int64_t blocks = std::min<int64_t>((pairs + kThreads - 1) / kThreads, 4096);
-  dq_finalize_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(acc, dq, pairs);
+  dq_finalize_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(acc, dq, pairs, p.head_dim / 2, p.tokens,
+                                                                               p.padded());
   check_launch("sage8 dQ finalize");
 }
 
