@@ -1,16 +1,18 @@
 // The fused forward on Hopper (sm_90a), FlashAttention-3 style, with the numerics of forward.cu bit for bit (both
 // use forward_tile.cuh). A thread block owns 128 query rows and has three warpgroups:
-//   producer   one thread streams each key tile's K [BK][D], V^T [D][BK] (INT8) and sV [D] into a ring of
-//              kStages shared-memory stages with three bulk copies (the TMA engine), counted on the stage's `full`
-//              mbarrier; it refills a stage once the consumers have released it on its `empty` mbarrier.
-//   consumers  two warpgroups of 64 query rows each: S = Q K^T by wgmma (Q's INT8 fragments in registers, K from
-//              the stage), the online softmax and P's per-row INT8 quantization in registers, then P V by wgmma
-//              with P's fragments straight from registers (perm32 token order, as in forward.cu).
+//   producer   one thread copies the block's Q rows (bf16) into shared memory and streams each key tile's K [BK][D],
+//              V^T [D][BK] (INT8) and sV [D] into a ring of kStages shared-memory stages, all with bulk copies (the
+//              TMA engine) counted on mbarriers (a stage's `full`); it refills a stage once the consumers have
+//              released it on its `empty` mbarrier.
+//   consumers  two warpgroups of 64 query rows each: Q's rows quantized to INT8 A fragments in registers (as the
+//              quantization pass quantizes a block for the mma.sync forward), S = Q K^T by wgmma (K from the stage),
+//              the online softmax and P's per-row INT8 quantization in registers, then P V by wgmma with P's
+//              fragments straight from registers (perm32 token order, as in forward.cu).
 // Per key tile a consumer issues S = Q K^T, waits, runs the softmax, issues P V, waits and folds it into O; the
 // two consumers take turns issuing their matmuls (FlashAttention-3's ping-pong), so that one's softmax and O
 // update run while the tensor cores work for the other.
-// The quantization passes write K and V^T as the stage images (tile.cuh swizzled_byte; kernels.h): a stage is
-// three contiguous copies, and the wgmma descriptors read the swizzled tiles directly.
+// The forward's quantization launch skips Q and writes K and V^T as the stage images (tile.cuh swizzled_byte;
+// kernels.h): a stage is three contiguous copies, and the wgmma descriptors read the swizzled tiles directly.
 #include "forward_tile.cuh"
 #include "kernels.h"
 #include "wgmma.cuh"
@@ -24,18 +26,23 @@ constexpr int kThreads = 128 * (kConsumers + 1);  // a producer warpgroup and th
 constexpr int kStages = 4;
 
 // Shared memory, from a 1024-byte aligned base (the swizzle atoms): kStages K tiles, kStages V^T tiles, kStages sV
-// vectors, then the full and empty mbarriers of each stage.
+// vectors, the block's Q rows (bf16), the full and empty mbarriers of each stage and Q's, then each consumer warp's
+// Q absmax.
 template <int D, int BK>
 struct StageLayout {
   static constexpr int kTileBytes = BK * D;
   static constexpr int kK = 0;
   static constexpr int kV = kK + kStages * kTileBytes;
   static constexpr int kSv = kV + kStages * kTileBytes;
-  static constexpr int kFull = kSv + kStages * D * 4;
+  static constexpr int kQ = kSv + kStages * D * 4;
+  static constexpr int kFull = kQ + kQueryRows * D * 2;
   static constexpr int kEmpty = kFull + kStages * 8;
-  static constexpr int kBytes = kEmpty + kStages * 8;
+  static constexpr int kQFull = kEmpty + kStages * 8;
+  static constexpr int kQMax = kQFull + 8;
+  static constexpr int kBytes = kQMax + kConsumers * 4 * 4;
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTileBytes + D * 4;
+  static_assert(kQueryRows % BK == 0, "a block's query rows are whole quantization blocks");
 };
 
 #ifdef SAGE8_HAS_WGMMA
@@ -70,33 +77,86 @@ struct TileLoader {
   }
 };
 
+// The absmax of |x| over the 8 bf16 values of v, folded into m (fmaxf, as quantize.cu: max is exact in any order).
+__device__ inline float absmax_bf16x8(float m, const uint4& v) {
+  const uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+    m = fmaxf(m, fmaxf(fabsf(bits_to_float(w[i] << 16)), fabsf(bits_to_float(w[i] & 0xffff0000u))));
+  return m;
+}
+
+// Q's INT8 A fragments (mma.m16n8k32 layout) of the warp's 16 rows, quantized from the block's bf16 Q rows in
+// shared memory (qs: [kQueryRows][D], rows at or past `rows` hold no data and count as the zero padding) exactly as
+// quantize.cu quantizes a token block for the mma.sync forward: amax over the block, x * (127 / amax) rounded half
+// to even (s8_bits: |x * inverse| <= 127 needs no clamp). Returns the block's scale amax / 127. A consumer's 64 rows
+// (from row_c, relative to the block's first) are one quantization block at BK = 64 and half of one at BK = 128;
+// then it reads the other half's rows too, for their absmax only, so that neither consumer waits for the other.
+// The consumer's four warps exchange their maxima through q_max (4 floats) and named barrier `barrier`.
+template <int D, int BK>
+__device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int rows, int row_c, int warp, int lane,
+                                                      float* q_max, int barrier, uint32_t (&qf)[D / 32][4]) {
+  const int gid = lane / 4, tq = lane % 4, tid = 32 * warp + lane;
+  // The fragments' values: per k-step kk and register x, channels 32 kk + 16 (x >> 1) + 4 tq .. + 3 of row
+  // row_c + 16 warp + gid + 8 (x & 1), as four bf16 in a uint2.
+  uint2 raw[D / 32][4];
+#pragma unroll
+  for (int kk = 0; kk < D / 32; ++kk)
+#pragma unroll
+    for (int x = 0; x < 4; ++x) {
+      const int row = row_c + 16 * warp + gid + 8 * (x & 1), col = 32 * kk + 16 * (x >> 1) + 4 * tq;
+      raw[kk][x] = row < rows ? *reinterpret_cast<const uint2*>(qs + row * D + col) : make_uint2(0u, 0u);
+    }
+  float m = 0.f;
+  if (BK == 128) {  // the block's other 64 rows, 8 channels per load, consecutive threads along a row
+    constexpr int kVecs = D / 8, kLoads = 64 * kVecs / 128;
+    const int other = row_c ^ 64;
+#pragma unroll
+    for (int i = 0; i < kLoads; ++i) {
+      const int idx = i * 128 + tid, row = other + idx / kVecs;
+      if (row < rows) m = absmax_bf16x8(m, *reinterpret_cast<const uint4*>(qs + row * D + 8 * (idx % kVecs)));
+    }
+  }
+#pragma unroll
+  for (int kk = 0; kk < D / 32; ++kk)
+#pragma unroll
+    for (int x = 0; x < 4; x += 2)
+      m = absmax_bf16x8(m, make_uint4(raw[kk][x].x, raw[kk][x].y, raw[kk][x + 1].x, raw[kk][x + 1].y));
+  m = warp_max(m);
+  if (lane == 0) q_max[warp] = m;
+  named_barrier_sync(barrier, 128);
+  const float amax = fmaxf(fmaxf(q_max[0], q_max[1]), fmaxf(q_max[2], q_max[3]));
+  const float inverse = amax > 0.f ? __fdiv_rn(127.f, amax) : 0.f;
+  const auto s8 = [&](uint32_t bf16_high) { return s8_bits(__fmul_rn(bits_to_float(bf16_high), inverse)); };
+#pragma unroll
+  for (int kk = 0; kk < D / 32; ++kk)
+#pragma unroll
+    for (int x = 0; x < 4; ++x) {
+      const uint2 w = raw[kk][x];
+      qf[kk][x] = pack_low_bytes(s8(w.x << 16), s8(w.x & 0xffff0000u), s8(w.y << 16), s8(w.y & 0xffff0000u));
+    }
+  return __fdiv_rn(amax, 127.f);
+}
+
 // One consumer warpgroup: query rows q0 + 64 * wg ... + 63.
 template <int D, int BK, bool kCausal>
 __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& loader, int wg, int bh, int q0, int n,
-                               int npad, int nb, int tiles, float softmax_scale) {
+                               int nb, int tiles, float softmax_scale) {
   using L = StageLayout<D, BK>;
-  const uint8_t* smem = loader.smem;
+  uint8_t* smem = loader.smem;
   uint64_t* full = loader.full;
   uint64_t* empty = loader.empty;
   constexpr int T = BK / 8, C = D / 8;
   const int tid = threadIdx.x % 128, warp = warp_uniform(tid / 32), lane = tid % 32, gid = lane / 4, tq = lane % 4;
   const int row_w = q0 + 64 * wg + 16 * warp;  // the warp's first query row
-  // Rows past npad (a 128-row block over 64-token blocks) are zero; any block's scale serves them.
-  const float sq = f.sq[(int64_t)bh * nb + min(row_w / BK, nb - 1)];
   const float* skg = f.sk + (int64_t)bh * nb;
 
-  // Q's A fragments (mma.m16n8k32 layout) straight from global memory, once.
+  // Named barriers: 1 and 2 the consumers' turns (below), 3 + wg consumer wg's Q absmax exchange.
   uint32_t qf[D / 32][4];
-  {
-    const uint8_t* qg = reinterpret_cast<const uint8_t*>(f.q8) + (int64_t)bh * npad * D;
-#pragma unroll
-    for (int kk = 0; kk < D / 32; ++kk)
-#pragma unroll
-      for (int x = 0; x < 4; ++x) {
-        const int row = row_w + gid + 8 * (x & 1), byte = 32 * kk + 16 * (x >> 1) + 4 * tq;
-        qf[kk][x] = row < npad ? *reinterpret_cast<const uint32_t*>(qg + (int64_t)row * D + byte) : 0u;
-      }
-  }
+  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kQFull), 0);
+  const float sq = quantize_q_fragments<D, BK>(reinterpret_cast<const uint16_t*>(smem + L::kQ), n - q0, 64 * wg,
+                                               warp, lane, reinterpret_cast<float*>(smem + L::kQMax) + 4 * wg,
+                                               3 + wg, qf);
 
   const uint64_t k_desc = kmajor_desc(smem_addr(smem + L::kK), D);
   const uint64_t v_desc = kmajor_desc(smem_addr(smem + L::kV), BK);
@@ -190,6 +250,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint8_t* smem = smem_raw + ((1024 - (smem_addr(smem_raw) & 1023)) & 1023);
   uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  uint64_t* q_full = reinterpret_cast<uint64_t*>(smem + L::kQFull);
 
   const int bh = blockIdx.y;
   // Causal: the last query blocks see the most keys, so they start first.
@@ -202,6 +263,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       mbar_init(&full[s], 1);                  // the producer's arrival (plus the stage's bytes)
       mbar_init(&empty[s], 4 * kConsumers);    // one arrival per consumer warp
     }
+    mbar_init(q_full, 1);
     fence_mbar_init();
   }
   __syncthreads();
@@ -214,11 +276,16 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int wg = warp_uniform(threadIdx.x / 128);
   if (wg == 0) {
     shrink_registers<kProducerRegisters>();
-    if (threadIdx.x == 0)
+    if (threadIdx.x == 0) {
+      // The block's Q rows below n: one contiguous run of [bh][n][D].
+      const uint32_t q_bytes = min(kQueryRows, n - q0) * D * 2;
+      mbar_arrive_expect_tx(q_full, q_bytes);
+      bulk_copy_to_smem(smem + L::kQ, f.q + ((int64_t)bh * n + q0) * D, q_bytes, q_full);
       for (int j = 0; j < tiles; ++j) loader.load(j);
+    }
   } else {
     grow_registers<kConsumerRegisters>();
-    consume<D, BK, kCausal>(f, loader, wg - 1, bh, q0, n, npad, nb, tiles, softmax_scale);
+    consume<D, BK, kCausal>(f, loader, wg - 1, bh, q0, n, nb, tiles, softmax_scale);
   }
 #else
   __trap();  // built without sm_90a: forward_uses_wgmma never selects this

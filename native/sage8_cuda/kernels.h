@@ -96,7 +96,7 @@ void launch_dq_finalize(const Problem& p, const float* acc, uint16_t* dq, cudaSt
 // ---- forward.cu
 
 struct ForwardParams {
-  const int8_t* q8;
+  const int8_t* q8;  // the mma.sync forward's; the wgmma forward quantizes q itself
   const int8_t* k8;
   const int8_t* vt;
   const float* sq;
@@ -104,12 +104,14 @@ struct ForwardParams {
   const float* sv;
   uint16_t* o;  // [bh][n][D] bf16
   float* lse;   // [bh][n]
+  const uint16_t* q = nullptr;  // [bh][n][D] bf16: the wgmma forward reads Q here (q8 and sq are then unused)
 };
 void launch_forward_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream);
 
 // ---- forward_wgmma.cu
 
-// forward_uses_wgmma (pipeline.h) decides; the quantization passes then write K and V^T in its tile layout (above).
+// forward_uses_wgmma (pipeline.h) decides; the quantization passes then write K and V^T in its tile layout (above)
+// and skip Q, which the kernel reads in bf16 and quantizes per block itself.
 void launch_forward_wgmma_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream);
 
 // ---- backward.cu

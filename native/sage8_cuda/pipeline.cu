@@ -98,10 +98,10 @@ ScaleMode vdo_mode(const Problem& p) {
 
 // K's partial sums (when smoothing), then one launch quantizing (smoothed) K and Q per token block, token-major
 // (channel-major copies too for the backward), and `third` (V or dO). With `wgmma`, in the tile layouts of the
-// wgmma kernels: K (forward and backward; K^T in pairs16 order), Q (backward; the wgmma forward reads Q's
-// fragments from plain rows).
+// wgmma kernels: K (forward and backward; K^T in pairs16 order), Q (backward). Without `with_q`, no Q (the wgmma
+// forward quantizes Q itself).
 void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
-                     bool wgmma, const QuantizeParams& third, cudaStream_t stream) {
+                     bool wgmma, const QuantizeParams& third, cudaStream_t stream, bool with_q = true) {
   QuantizeLaunch launch;
   QuantizeParams& kp = launch.tensors[0];
   if (p.options.smooth_k) {
@@ -115,15 +115,16 @@ void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, co
   kp.cols_order = backward && wgmma ? ColumnOrder::kPairs16 : ColumnOrder::kPerm32;
   kp.scale = w.sk;
 
-  QuantizeParams& qp = launch.tensors[1];
-  qp.x = q;
-  qp.rows = w.q8;
-  qp.cols = backward ? w.qt : nullptr;
-  qp.wgmma_tiles = backward && wgmma;
-  qp.scale = w.sq;
-
-  launch.tensors[2] = third;
-  launch.count = 3;
+  launch.count = 1;
+  if (with_q) {
+    QuantizeParams& qp = launch.tensors[launch.count++];
+    qp.x = q;
+    qp.rows = w.q8;
+    qp.cols = backward ? w.qt : nullptr;
+    qp.wgmma_tiles = backward && wgmma;
+    qp.scale = w.sq;
+  }
+  launch.tensors[launch.count++] = third;
   launch_quantize(p, launch, stream);
 }
 
@@ -150,13 +151,14 @@ void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t
   vp.scale = w.sv;
   vp.mode = vdo_mode(p);
   vp.wgmma_tiles = wgmma;
-  quantize_qk_and(p, w, q, k, false, wgmma, vp, stream);
+  quantize_qk_and(p, w, q, k, false, wgmma, vp, stream, !wgmma);
 }
 
-void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* workspace, cudaStream_t stream) {
+void launch_forward_attention(const Problem& p, const uint16_t* q, uint16_t* o, float* lse, void* workspace,
+                              cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, false);
-  const ForwardParams f{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse};
+  const ForwardParams f{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse, q};
   if (forward_uses_wgmma(p))
     launch_forward_wgmma_kernel(p, f, stream);
   else
@@ -166,7 +168,7 @@ void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* w
 void launch_forward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, uint16_t* o,
                     float* lse, void* workspace, cudaStream_t stream) {
   launch_forward_quantize(p, q, k, v, workspace, stream);
-  launch_forward_attention(p, o, lse, workspace, stream);
+  launch_forward_attention(p, q, o, lse, workspace, stream);
 }
 
 void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* o,

@@ -58,10 +58,12 @@ void launch_backward(const Problem& p, const uint16_t* q, const uint16_t* k, con
                      const float* lse, const uint16_t* dout, uint16_t* dq, uint16_t* dk, uint16_t* dv,
                      void* workspace, cudaStream_t stream);
 
-// The two halves of each launch, for per-stage timings: quantization passes, then the attention kernels.
+// The two halves of each launch, for per-stage timings: quantization passes, then the attention kernels. The
+// wgmma forward (forward_uses_wgmma) quantizes Q inside its attention kernel, which is why that takes q.
 void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v,
                              void* workspace, cudaStream_t stream);
-void launch_forward_attention(const Problem& p, uint16_t* o, float* lse, void* workspace, cudaStream_t stream);
+void launch_forward_attention(const Problem& p, const uint16_t* q, uint16_t* o, float* lse, void* workspace,
+                              cudaStream_t stream);
 void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* o,
                              const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream);
 void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,

@@ -285,11 +285,11 @@ int bench(const char* json_path) {
         const int reps = 10;
         const float fwd = median_ms([&] { sage8_cuda::launch_forward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
         const float fwd_q = median_ms([&] { sage8_cuda::launch_forward_quantize(p, q.get(), k.get(), v.get(), ws.get(), nullptr); }, reps);
-        const float fwd_a = median_ms([&] { sage8_cuda::launch_forward_attention(p, o.get(), lse.get(), ws.get(), nullptr); }, reps);
+        const float fwd_a = median_ms([&] { sage8_cuda::launch_forward_attention(p, q.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
         Problem pm = p;  // the mma.sync forward for comparison (its quantization writes its own layouts)
         pm.options.wgmma_forward = false;
         const float fwd_m = median_ms([&] { sage8_cuda::launch_forward(pm, q.get(), k.get(), v.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
-        const float fwd_ma = median_ms([&] { sage8_cuda::launch_forward_attention(pm, o.get(), lse.get(), ws.get(), nullptr); }, reps);
+        const float fwd_ma = median_ms([&] { sage8_cuda::launch_forward_attention(pm, q.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
         const float bwd = median_ms([&] { sage8_cuda::launch_backward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
         const float bwd_p = median_ms([&] { sage8_cuda::launch_backward_prepare(p, q.get(), k.get(), o.get(), lse.get(), dout.get(), ws.get(), nullptr); }, reps);
         const float bwd_a = median_ms([&] { sage8_cuda::launch_backward_attention(p, v.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);

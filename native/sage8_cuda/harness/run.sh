@@ -6,9 +6,11 @@
 #   memcheck compute-sanitizer memcheck on a small and an odd-length case          -> memcheck.txt
 #   probe    INT8/BF16 mma.sync and INT8 wgmma rates, wgmma descriptor check       -> probe.txt
 #   profile  ncu sections of the forward, dV and dK/dQ kernels (hd 128, N 4K)      -> ncu.txt
-# Usage: run.sh [output folder [steps...]]   (default: ./sage8-harness-out, steps check bench memcheck).
-# build.txt (compiler output), registers.txt (registers and spills per kernel) and sass-forward_wgmma.txt (the
-# wgmma forward's machine code) land there too. SAGE8_NVCC_FLAGS adds nvcc flags.
+# Usage: run.sh [output folder [steps...]]   (default: ./sage8-harness-out, steps check bench memcheck; the step
+# `build` only builds). build.txt (compiler output), registers.txt (registers and spills per kernel) and
+# sass-forward_wgmma.txt (the wgmma forward's machine code) land there too. SAGE8_NVCC_FLAGS adds nvcc flags.
+# SAGE8_BUILD_DIR keeps the build there and reuses it if it holds one: several variants can then build in
+# parallel (`build`) and run their GPU steps one after another.
 # Exits non-zero if a build or a step fails; a step that times out (a hang) ends the run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +19,9 @@ out=${1:-$PWD/sage8-harness-out}
 shift
 steps=${*:-check bench memcheck}
 mkdir -p "$out"
-build=$(mktemp -d)
+build=${SAGE8_BUILD_DIR:-$(mktemp -d)}
+mkdir -p "$build"
+if [ ! -x "$build/harness" ]; then  # the build, unless SAGE8_BUILD_DIR holds one
 arch=(-gencode=arch=compute_90a,code=sm_90a)
 flags=(-O3 -std=c++17 "${arch[@]}" -lineinfo -Xptxas -v -Xcompiler -fopenmp ${SAGE8_NVCC_FLAGS:-})
 
@@ -50,6 +54,7 @@ cat "$build"/log-{quantize,forward,forward_wgmma,backward,backward_wgmma}.txt |
 grep -E "spill" "$out/registers.txt" | sort | uniq -c
 grep -iE "warning" "$out/build.txt" | sort | uniq -c | head -20
 ! command -v cuobjdump >/dev/null || { cuobjdump --dump-sass "$build/forward_wgmma.o" > "$out/sass-forward_wgmma.txt"; cuobjdump --dump-sass "$build/backward_wgmma.o" > "$out/sass-backward_wgmma.txt"; }
+fi  # the build
 
 status=0
 run_step() {  # name, timeout, output file, command...
@@ -76,6 +81,7 @@ for step in $steps; do
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section WarpStateStats --section Occupancy \
       "$build/harness" profile
       grep -E "dkdq_kernel|dv_kernel|forward_kernel|forward_wgmma_kernel|Throughput|Pipe|Stall|Warp Cycles|Issued" "$out/ncu.txt" | head -60 ;;
+    build) ;;
     *) echo "unknown step $step"; status=1 ;;
   esac
 done
