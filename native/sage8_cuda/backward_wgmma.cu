@@ -10,8 +10,8 @@
 // The key block's K tile (and K^T for dQ) is copied once, on its own mbarrier. S^T = K Q^T reads K from shared
 // memory rather than registers: with K's fragments in registers, ptxas (nvcc 13.0) reused their registers inside the
 // loop at head_dim 128 (wrong results), and shared memory also leaves the registers to the accumulators.
-// As in backward.cu, two kernels, because the dK and dV accumulators with S and dP do not fit one thread's
-// registers:
+// At head_dim 128, as in backward.cu, two kernels, because the dK and dV accumulators with S and dP do not fit one
+// thread's registers; at head_dim 64 they do, and dkdq_kernel computes dV as well (from the P^T it has anyway):
 //   dv_kernel    S^T = K Q^T (wgmma), P^T, INT8 P^T (tile scale), dV += int32(P^T dO) sP sdO
 //                (wgmma, P^T from registers, dO^T perm32 from the stage).
 //   dkdq_kernel  dP^T = V dO^T (BF16 wgmma, both from shared memory) and S^T; dS^T = P^T (dP^T - delta), INT8
@@ -21,6 +21,9 @@
 #include "backward_tile.cuh"
 #include "kernels.h"
 #include "wgmma.cuh"
+
+#include <cstddef>
+#include <type_traits>
 
 namespace sage8_cuda {
 namespace {
@@ -43,7 +46,7 @@ struct DvLayout {
   static constexpr int kSdo = kDot + kStages * kTile;
   static constexpr int kLse = kSdo + kStages * D * 4;
   static constexpr int kMax = kLse + kStages * kBlock * 4;
-  static constexpr int kFull = kMax + 2 * kConsumerWarps * 4;
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;
   static constexpr int kEmpty = kFull + kStages * 8;
   static constexpr int kKeyFull = kEmpty + kStages * 8;
   static constexpr int kBytes = kKeyFull + 8;
@@ -53,9 +56,11 @@ struct DvLayout {
 
 // dkdq_kernel's: the key block's K [128][D] and K^T [D][128] (pairs16); per stage Q [128][D], Q^T [D][128]
 // (perm32), dO bf16 [D/64][128][64], lse2 and delta [128]; V bf16 [D/64][128][64] (written by the consumers), dS
-// [128 queries][128 keys].
+// [128 queries][128 keys]. At head_dim 64 the registers also hold dV, and this kernel computes it too (dv_kernel does
+// not run): per stage also dO^T [D][128] (perm32) and sdO [D].
 template <int D>
 struct DkdqLayout {
+  static constexpr bool kFuseDv = D == 64;
   static constexpr int kStages = 2;
   static constexpr int kTile = kBlock * D;  // INT8 tile bytes; bf16 tiles take two
   static constexpr int kKey = 0;
@@ -68,13 +73,15 @@ struct DkdqLayout {
   static constexpr int kDs = kV + 2 * kTile;
   static constexpr int kLse = kDs + kBlock * kBlock;
   static constexpr int kDelta = kLse + kStages * kBlock * 4;
-  static constexpr int kMax = kDelta + kStages * kBlock * 4;
-  static constexpr int kFull = kMax + 2 * kConsumerWarps * 4;
+  static constexpr int kDot = kDelta + kStages * kBlock * 4;  // fused dV only, as kSdo
+  static constexpr int kSdo = kDot + (kFuseDv ? kStages * kTile : 0);
+  static constexpr int kMax = kSdo + (kFuseDv ? kStages * D * 4 : 0);
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;
   static constexpr int kEmpty = kFull + kStages * 8;
   static constexpr int kKeyFull = kEmpty + kStages * 8;
   static constexpr int kBytes = kKeyFull + 8;
   static constexpr int kAllocBytes = kBytes + 1024;
-  static constexpr uint32_t kStageTxBytes = 4 * kTile + 2 * kBlock * 4;
+  static constexpr uint32_t kStageTxBytes = 4 * kTile + 2 * kBlock * 4 + (kFuseDv ? kTile + D * 4 : 0);
 };
 
 #ifdef SAGE8_HAS_WGMMA
@@ -116,17 +123,68 @@ __device__ inline void scores_t(int (&acc)[kBlock / 8][4], uint64_t k_desc, uint
   for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(acc, k_desc + 2 * kk, q_desc + 2 * kk);
 }
 
-// Max of x over both consumer warpgroups (named barrier 1). slots: one float per consumer warp, alternating
+// Max of x and of y over both consumer warpgroups (named barrier 1). slots: a float2 per consumer warp, alternating
 // between two sets by tile so that a fast warp's next write cannot meet a slow warp's read.
-__device__ inline float consumers_max(float x, float* slots, int tile, const Consumer& c) {
-  x = warp_max(x);
-  float* set = slots + (tile & 1) * kConsumerWarps;
-  set[4 * c.wg + c.warp] = x;  // every lane stores the same value: no divergent branch
+__device__ inline float2 consumers_max(float2 v, float2* slots, int tile, const Consumer& c) {
+  v = make_float2(warp_max(v.x), warp_max(v.y));
+  float2* set = slots + (tile & 1) * kConsumerWarps;
+  set[4 * c.wg + c.warp] = v;  // every lane stores the same value: no divergent branch
   named_barrier_sync(1, 128 * kConsumers);
-  float m = set[0];
+  float2 m = set[0];
 #pragma unroll
-  for (int w = 1; w < kConsumerWarps; ++w) m = fmaxf(m, set[w]);
+  for (int w = 1; w < kConsumerWarps; ++w) m = make_float2(fmaxf(m.x, set[w].x), fmaxf(m.y, set[w].y));
   return m;
+}
+
+// The scale of a tile's INT8 quantization from its absolute maximum: x * inverse, then round; value = q * scale.
+struct TileScale {
+  float inverse, scale;
+  __device__ explicit TileScale(float amax) : inverse(amax > 0.f ? 127.f / amax : 0.f), scale(amax / 127.f) {}
+};
+
+// P^T in INT8 (tile scale), as A fragments of the P^T dO product (perm32).
+__device__ inline void quantize_p(uint32_t (&pf)[kBlock / 32][4], const float (&pt)[kBlock / 8][4], float inverse) {
+  uint32_t pq[kBlock / 8][4];
+#pragma unroll
+  for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
+#pragma unroll
+  for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(pf[kk], pq, kk);
+}
+
+// int32(P^T dO) for this warpgroup's 64 keys x D channels (issued and committed, not waited for).
+template <int D>
+__device__ inline void issue_pv(int (&pv)[D / 8][4], const uint32_t (&pf)[kBlock / 32][4], uint64_t dot_desc) {
+  wgmma_fence();
+  wgmma_s8_first(pv, pf[0], dot_desc);
+#pragma unroll
+  for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(pv, pf[kk], dot_desc + 2 * kk);
+  wgmma_commit();
+}
+
+// dV += int32(P^T dO) * sP * sdO[channel].
+template <int D>
+__device__ inline void fold_pv(float (&dv)[D / 8][4], const int (&pv)[D / 8][4], float p_scale, const float* sdo,
+                               const Consumer& c) {
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, sdo[8 * t + 2 * c.tq + (e & 1)]);
+}
+
+// A gradient's rows (this thread's two keys) to bf16 [bh][n][D].
+template <int D>
+__device__ inline void store_key_rows(uint16_t* out, const float (&g)[D / 8][4], const Consumer& c, int n) {
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int key = r == 0 ? c.key0 : c.key1;
+    if (key < n) {
+      uint16_t* dst = out + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
+#pragma unroll
+      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, g[t][2 * r], g[t][2 * r + 1]);
+    }
+  }
 }
 
 // The warp is done with stage s.
@@ -142,7 +200,7 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
   const Consumer c(wg, npad);
   uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
-  float* max_slots = reinterpret_cast<float*>(smem + L::kMax);
+  float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
   const float* sqg = b.sq + (int64_t)c.bh * c.nb;
   const uint64_t k_desc = key_desc<D>(smem + L::kKey, c);
@@ -180,52 +238,23 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
       const float2 l = *reinterpret_cast<const float2*>(lse + q0);
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const int qc = q0 + (e & 1);
         pt[t][e] = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
-                                 i * kBlock + qc, n);
+                                 i * kBlock + q0 + (e & 1), n);
         p_max = fmaxf(p_max, pt[t][e]);
       }
     }
-    p_max = consumers_max(p_max, max_slots, u, c);
-    const float inverse = p_max > 0.f ? 127.f / p_max : 0.f, p_scale = p_max / 127.f;
+    const TileScale p_q(consumers_max(make_float2(p_max, 0.f), max_slots, u, c).x);
     uint32_t pf[kBlock / 32][4];
-    {
-      uint32_t pq[kBlock / 8][4];
-#pragma unroll
-      for (int t = 0; t < kBlock / 8; ++t)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
-#pragma unroll
-      for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(pf[kk], pq, kk);
-    }
-
-    int pv[D / 8][4];  // int32(P^T dO): 64 keys x D channels
-    wgmma_fence();
-    wgmma_s8_first(pv, pf[0], dot_desc + s * kStageDesc);
-#pragma unroll
-    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(pv, pf[kk], dot_desc + s * kStageDesc + 2 * kk);
-    wgmma_commit();
+    quantize_p(pf, pt, p_q.inverse);
+    int pv[D / 8][4];
+    issue_pv<D>(pv, pf, dot_desc + s * kStageDesc);
     wgmma_wait<0>();
     fence_registers(pv);
     fence_registers(pf);
-
-    const float* sdo = reinterpret_cast<const float*>(smem + L::kSdo) + s * D;
-#pragma unroll
-    for (int t = 0; t < D / 8; ++t)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, sdo[8 * t + 2 * c.tq + (e & 1)]);
+    fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
     release_stage(empty, s, c);
   }
-
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int key = r == 0 ? c.key0 : c.key1;
-    if (key < n) {
-      uint16_t* dst = b.dv + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
-#pragma unroll
-      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, dv[t][2 * r], dv[t][2 * r + 1]);
-    }
-  }
+  store_key_rows<D>(b.dv, dv, c, n);
 }
 
 // V rows of this warpgroup's 64 keys, bf16, into the [D/64][128][64] swizzled image (zero past n); then visible to
@@ -249,10 +278,11 @@ template <int D, bool kCausal>
 __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
                                     float softmax_scale) {
   using L = DkdqLayout<D>;
+  constexpr bool kFuseDv = L::kFuseDv;
   const Consumer c(wg, npad);
   uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
-  float* max_slots = reinterpret_cast<float*>(smem + L::kMax);
+  float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   load_v_tile<D>(smem + L::kV, b, c, n);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
   const float* sqg = b.sq + (int64_t)c.bh * c.nb;
@@ -267,17 +297,18 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   const uint64_t qt_desc = kmajor_desc(smem_addr(smem + L::kQt), kBlock);
   const uint64_t ds_desc = kmajor_desc(smem_addr(smem + L::kDs + 64 * c.wg * kBlock), kBlock);
   const uint64_t kt_desc = kmajor_desc(smem_addr(smem + L::kKt), kBlock);
+  const uint64_t dot_desc = kmajor_desc(smem_addr(smem + L::kDot), kBlock);  // fused dV only
   // stmatrix row addresses: lane l stores row l % 8 of matrix l / 8, i.e. query 8 (4g + l / 8) + l % 8 for the
   // group g of four n8 tiles, at this warp's 16 keys (16-byte chunk 4 wg + warp of the 128-byte row).
   uint8_t* ds_s = smem + L::kDs;
   const int st_query = 8 * (c.lane / 8) + c.lane % 8;
   const int st_chunk = 4 * c.wg + c.warp;
 
-  float dk[D / 8][4];
+  float dk[D / 8][4], dv[D / 8][4];  // dv: fused dV only
 #pragma unroll
   for (int t = 0; t < D / 8; ++t)
 #pragma unroll
-    for (int e = 0; e < 4; ++e) dk[t][e] = 0.f;
+    for (int e = 0; e < 4; ++e) dk[t][e] = dv[t][e] = 0.f;
 
   mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
   const int i_begin = c.first_block(kCausal);
@@ -306,7 +337,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
     const float* delta = reinterpret_cast<const float*>(smem + L::kDelta) + s * kBlock;
     const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
-    float ds_max = 0.f;
+    float ds_max = 0.f, p_max = 0.f;
+    float pt[kBlock / 8][4];  // fused dV only
 #pragma unroll
     for (int t = 0; t < kBlock / 8; ++t) {
       const int q0 = 8 * t + 2 * c.tq;
@@ -318,10 +350,21 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
                                       i * kBlock + qc, n);
         ds[t][e] = ds_of(p, ds[t][e], e & 1 ? d.y : d.x);
         ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
+        if constexpr (kFuseDv) {
+          pt[t][e] = p;
+          p_max = fmaxf(p_max, p);
+        }
       }
     }
-    ds_max = consumers_max(ds_max, max_slots, u, c);
-    const float inverse = ds_max > 0.f ? 127.f / ds_max : 0.f, ds_scale = ds_max / 127.f;
+    const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, u, c);
+    const TileScale ds_q(maxima.x), p_q(maxima.y);
+    const float inverse = ds_q.inverse, ds_scale = ds_q.scale;
+    uint32_t pf[kBlock / 32][4];
+    int pv[D / 8][4];
+    if constexpr (kFuseDv) {  // dV's product first: the tensor cores run it while dS is quantized below
+      quantize_p(pf, pt, p_q.inverse);
+      issue_pv<D>(pv, pf, dot_desc + s * kStageDesc);
+    }
 
     // INT8 dS^T: A fragments for dK (perm32), and query-major into shared memory for dQ (pairs16).
     uint32_t dsf[kBlock / 32][4];
@@ -361,6 +404,12 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8_ss(qacc, ds_desc + 2 * kk, kt_desc + 2 * kk);
     wgmma_commit();
 
+    if constexpr (kFuseDv) {
+      wgmma_wait<2>();
+      fence_registers(pv);
+      fence_registers(pf);
+      fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
+    }
     wgmma_wait<1>();
     fence_registers(kacc);
     const float ck = (ds_scale * sq) * softmax_scale;
@@ -385,15 +434,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     release_stage(empty, s, c);
   }
 
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int key = r == 0 ? c.key0 : c.key1;
-    if (key < n) {
-      uint16_t* dst = b.dk + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
-#pragma unroll
-      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, dk[t][2 * r], dk[t][2 * r + 1]);
-    }
-  }
+  store_key_rows<D>(b.dk, dk, c, n);
+  if constexpr (kFuseDv) store_key_rows<D>(b.dv, dv, c, n);
 }
 
 // Token block j's tile of a tile-layout INT8 tensor (token- or channel-major, kernels.h): 128 * D contiguous bytes.
@@ -504,6 +546,10 @@ __global__ void __launch_bounds__(kThreads, 1)
           bulk_copy_to_smem(smem + L::kDo + s * 2 * L::kTile, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, bar);
           bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
           bulk_copy_to_smem(smem + L::kDelta + s * kBlock * 4, deltag + (int64_t)i * kBlock, kBlock * 4, bar);
+          if constexpr (L::kFuseDv) {
+            bulk_copy_to_smem(smem + L::kDot + s * L::kTile, block_tile<D>(b.dot, bh, npad, i), L::kTile, bar);
+            bulk_copy_to_smem(smem + L::kSdo + s * D * 4, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, bar);
+          }
         });
       },
       [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
@@ -512,14 +558,18 @@ __global__ void __launch_bounds__(kThreads, 1)
 #endif
 }
 
-// Calls f(dv kernel, dkdq kernel, dv shared bytes, dkdq shared bytes) for p's head dim and causality.
+// Calls f(dv kernel, dkdq kernel, dv shared bytes, dkdq shared bytes) for p's head dim and causality; the dv kernel
+// is nullptr where dkdq computes dV too (head_dim 64).
 template <typename F>
 void with_kernels(const Problem& p, F&& f) {
   with_config(p, [&](auto d, auto, auto c) {
     constexpr int kD = decltype(d)::value;
     constexpr bool kCausal = decltype(c)::value;
-    f(dv_wgmma_kernel<kD, kCausal>, dkdq_wgmma_kernel<kD, kCausal>, DvLayout<kD>::kAllocBytes,
-      DkdqLayout<kD>::kAllocBytes);
+    if constexpr (DkdqLayout<kD>::kFuseDv)
+      f(nullptr, dkdq_wgmma_kernel<kD, kCausal>, 0, DkdqLayout<kD>::kAllocBytes);
+    else
+      f(dv_wgmma_kernel<kD, kCausal>, dkdq_wgmma_kernel<kD, kCausal>, DvLayout<kD>::kAllocBytes,
+        DkdqLayout<kD>::kAllocBytes);
   });
 }
 
@@ -528,9 +578,9 @@ void with_kernels(const Problem& p, F&& f) {
 bool backward_uses_wgmma(const Problem& p) {
   if (!p.options.wgmma_backward || p.options.block_size != kBlock) return false;
   bool sm90a = false;
-  with_kernels(p, [&](auto dv, auto, int, int) {
+  with_kernels(p, [&](auto, auto dkdq, int, int) {
     cudaFuncAttributes attr{};
-    if (cudaFuncGetAttributes(&attr, dv) == cudaSuccess)
+    if (cudaFuncGetAttributes(&attr, dkdq) == cudaSuccess)
       sm90a = attr.binaryVersion == 90;  // the sm_90a machine code runs on compute capability 9.0 only
     else
       cudaGetLastError();  // a failed query means no, not an error for the next launch to report
@@ -541,9 +591,11 @@ bool backward_uses_wgmma(const Problem& p) {
 void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
   const dim3 grid(p.blocks(), p.batch_heads);
   with_kernels(p, [&](auto dv, auto dkdq, int dv_bytes, int dkdq_bytes) {
-    cudaFuncSetAttribute(dv, cudaFuncAttributeMaxDynamicSharedMemorySize, dv_bytes);
-    dv<<<grid, kThreads, dv_bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
-    check_launch("sage8 wgmma backward dV kernel");
+    if constexpr (!std::is_same_v<decltype(dv), std::nullptr_t>) {
+      cudaFuncSetAttribute(dv, cudaFuncAttributeMaxDynamicSharedMemorySize, dv_bytes);
+      dv<<<grid, kThreads, dv_bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
+      check_launch("sage8 wgmma backward dV kernel");
+    }
     cudaFuncSetAttribute(dkdq, cudaFuncAttributeMaxDynamicSharedMemorySize, dkdq_bytes);
     dkdq<<<grid, kThreads, dkdq_bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
     check_launch("sage8 wgmma backward dK/dQ kernel");
