@@ -4,8 +4,9 @@
 //              V^T [D][BK] (INT8) and sV [D] into a ring of kStages shared-memory stages, all with bulk copies (the
 //              TMA engine) counted on mbarriers (a stage's `full`); it refills a stage once the consumers have
 //              released it on its `empty` mbarrier.
-//   consumers  two warpgroups of 64 query rows each: Q's rows quantized to INT8 A fragments in registers (as the
-//              quantization pass quantizes a block for the mma.sync forward), S = Q K^T by wgmma (K from the stage),
+//   consumers  two warpgroups of 64 query rows each: Q's rows quantized to INT8 (as the quantization pass quantizes
+//              a block for the mma.sync forward) into a K-major tile in shared memory, S = Q K^T by wgmma with both
+//              operands in shared memory (Q's tile, K from the stage; no registers held for Q),
 //              the online softmax and P's per-row INT8 quantization in registers, then P V by wgmma with P's
 //              fragments straight from registers (perm32 token order, as in forward.cu).
 // Per key tile a consumer issues S = Q K^T, waits, runs the softmax, issues P V, waits and folds it into O; the
@@ -26,8 +27,8 @@ constexpr int kThreads = 128 * (kConsumers + 1);  // a producer warpgroup and th
 constexpr int kStages = 4;
 
 // Shared memory, from a 1024-byte aligned base (the swizzle atoms): kStages K tiles, kStages V^T tiles, kStages sV
-// vectors, the block's Q rows (bf16), the full and empty mbarriers of each stage and Q's, then each consumer warp's
-// Q absmax.
+// vectors, the block's Q rows (bf16), each consumer's quantized Q tile (K-major, swizzled as K's), the full and
+// empty mbarriers of each stage and Q's, then each consumer warp's Q absmax.
 template <int D, int BK>
 struct StageLayout {
   static constexpr int kTileBytes = BK * D;
@@ -35,7 +36,8 @@ struct StageLayout {
   static constexpr int kV = kK + kStages * kTileBytes;
   static constexpr int kSv = kV + kStages * kTileBytes;
   static constexpr int kQ = kSv + kStages * D * 4;
-  static constexpr int kFull = kQ + kQueryRows * D * 2;
+  static constexpr int kQ8 = kQ + kQueryRows * D * 2;
+  static constexpr int kFull = kQ8 + kQueryRows * D;
   static constexpr int kEmpty = kFull + kStages * 8;
   static constexpr int kQFull = kEmpty + kStages * 8;
   static constexpr int kQMax = kQFull + 8;
@@ -151,12 +153,28 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   const int row_w = q0 + 64 * wg + 16 * warp;  // the warp's first query row
   const float* skg = f.sk + (int64_t)bh * nb;
 
-  // Named barriers: 1 and 2 the consumers' turns (below), 3 + wg consumer wg's Q absmax exchange.
-  uint32_t qf[D / 32][4];
-  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kQFull), 0);
-  const float sq = quantize_q_fragments<D, BK>(reinterpret_cast<const uint16_t*>(smem + L::kQ), n - q0, 64 * wg,
-                                               warp, lane, reinterpret_cast<float*>(smem + L::kQMax) + 4 * wg,
-                                               3 + wg, qf);
+  // Named barriers: 1 and 2 the consumers' turns (below), 3 + wg consumer wg's Q absmax exchange and Q tile.
+  // Q's INT8 rows go to the consumer's K-major tile for the wgmma's A operand: fragment word x of k-step kk holds
+  // row 16 warp + gid + 8 (x & 1), bytes 32 kk + 16 (x >> 1) + 4 tq .. + 3. The async proxy (wgmma) reads it after
+  // the proxy fence and the warpgroup's barrier.
+  uint8_t* q_tile = smem + L::kQ8 + wg * 64 * D;
+  float sq;
+  {
+    uint32_t qf[D / 32][4];
+    mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kQFull), 0);
+    sq = quantize_q_fragments<D, BK>(reinterpret_cast<const uint16_t*>(smem + L::kQ), n - q0, 64 * wg, warp, lane,
+                                     reinterpret_cast<float*>(smem + L::kQMax) + 4 * wg, 3 + wg, qf);
+#pragma unroll
+    for (int kk = 0; kk < D / 32; ++kk)
+#pragma unroll
+      for (int x = 0; x < 4; ++x) {
+        const int row = 16 * warp + gid + 8 * (x & 1), byte = 32 * kk + 16 * (x >> 1) + 4 * tq;
+        *reinterpret_cast<uint32_t*>(q_tile + row * D + swizzled_byte(row, byte, D)) = qf[kk][x];
+      }
+    fence_proxy_async();
+    named_barrier_sync(3 + wg, 128);
+  }
+  const uint64_t q_desc = kmajor_desc(smem_addr(q_tile), D);
 
   const uint64_t k_desc = kmajor_desc(smem_addr(smem + L::kK), D);
   const uint64_t v_desc = kmajor_desc(smem_addr(smem + L::kV), BK);
@@ -189,9 +207,9 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   };
   auto qk = [&](int j) {  // S_j = Q K_j^T, asynchronously
     const uint64_t desc = k_desc + (j % kStages) * kStageDesc;
-    wgmma_s8_first(s_acc, qf[0], desc);
+    wgmma_s8_ss_first(s_acc, q_desc, desc);
 #pragma unroll
-    for (int kk = 1; kk < D / 32; ++kk) wgmma_s8(s_acc, qf[kk], desc + 2 * kk);
+    for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(s_acc, q_desc + 2 * kk, desc + 2 * kk);
     wgmma_commit();
   };
 
