@@ -72,10 +72,10 @@ __device__ inline void store_bf16_tile_chunk(uint16_t* tiles, int bh, int nb, in
 
 // One thread block per (token block, bh, tensor): blockIdx.z picks the tensor of the launch. Each thread holds 8
 // channels of BLK / kRows tokens in registers.
-// Three blocks per SM (80 registers at hd 128, a few bytes spilled): the pass is latency-bound, and at two blocks
-// (97 registers) the fused launch measured slower than the separate passes were.
+// Four blocks per SM (64 registers): the pass is latency-bound, and at two blocks (97 registers) the fused launch
+// measured slower than the separate passes were.
 template <int D, int BLK>
-__global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_constant__ QuantizeLaunch launch, int n,
+__global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_constant__ QuantizeLaunch launch, int n,
                                                             int npad) {
   constexpr int kVecs = D / 8, kRows = kThreads / kVecs, kPasses = BLK / kRows;
   constexpr int kQuads = D / 4, kChunks = BLK / 16;  // 4-channel words per token; 16-token chunks per block
@@ -98,6 +98,15 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
   const int t0 = blk * BLK;
   const int64_t row_base = (int64_t)bh * n;
 
+  // The block's bf16 values stay packed in registers (half the registers of floats, so four blocks fit an SM) and
+  // their loads are issued before K's mean is summed, so that both latencies overlap.
+  uint4 raw[kPasses];
+#pragma unroll
+  for (int ps = 0; ps < kPasses; ++ps) {
+    const int t = t0 + r0 + ps * kRows;
+    raw[ps] = t < n ? *reinterpret_cast<const uint4*>(p.x + (row_base + t) * D + 8 * c) : make_uint4(0, 0, 0, 0);
+    if (p.bf16_tiles) store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, t - t0, c, raw[ps]);
+  }
   float mean[8] = {};
   if (p.mean_partials) {  // K's mean from launch_k_sums' partial sums, in their fixed order
     if (tid < D) {
@@ -112,23 +121,18 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
 #pragma unroll
     for (int e = 0; e < 8; ++e) mean[e] = k_mean[8 * c + e];
   }
-  // Padding tokens stay exactly zero (K is smoothed before padding, as in the reference).
-  float x[kPasses][8];
+  // The smoothed values of pass ps; padding tokens stay exactly zero (K is smoothed before padding, as in the
+  // reference).
+  const auto value = [&](int ps, float (&v)[8]) {
+    if (t0 + r0 + ps * kRows < n) {
+      unpack_bf16x8(raw[ps], v);
 #pragma unroll
-  for (int ps = 0; ps < kPasses; ++ps) {
-    const int t = t0 + r0 + ps * kRows;
-    if (t < n) {
-      const uint4 raw = *reinterpret_cast<const uint4*>(p.x + (row_base + t) * D + 8 * c);
-      if (p.bf16_tiles) store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, t - t0, c, raw);
-      unpack_bf16x8(raw, x[ps]);
-#pragma unroll
-      for (int e = 0; e < 8; ++e) x[ps][e] -= mean[e];
+      for (int e = 0; e < 8; ++e) v[e] -= mean[e];
     } else {
-      if (p.bf16_tiles) store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, t - t0, c, make_uint4(0, 0, 0, 0));
 #pragma unroll
-      for (int e = 0; e < 8; ++e) x[ps][e] = 0.f;
+      for (int e = 0; e < 8; ++e) v[e] = 0.f;
     }
-  }
+  };
 
   if (p.o) {  // x is dO: delta = rowsum(dO * O), reduced over the kVecs consecutive lanes of a token
 #pragma unroll
@@ -136,10 +140,11 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
       const int t = t0 + r0 + ps * kRows;
       float d = 0.f;
       if (t < n) {
-        float o[8];
+        float o[8], x[8];
         unpack_bf16x8(*reinterpret_cast<const uint4*>(p.o + (row_base + t) * D + 8 * c), o);
+        value(ps, x);
 #pragma unroll
-        for (int e = 0; e < 8; ++e) d += x[ps][e] * o[e];
+        for (int e = 0; e < 8; ++e) d += x[e] * o[e];
       }
 #pragma unroll
       for (int off = kVecs / 2; off > 0; off >>= 1) d += __shfl_xor_sync(0xffffffffu, d, off);
@@ -155,12 +160,16 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
   float inverse[8];
   if (p.mode == ScaleMode::kPerBlockAndChannel) {
 #pragma unroll
-    for (int e = 0; e < 8; ++e) {
-      float m = 0.f;
+    float m[8] = {};
 #pragma unroll
-      for (int ps = 0; ps < kPasses; ++ps) m = fmaxf(m, fabsf(x[ps][e]));
-      channel_max[r0][8 * c + e] = m;
+    for (int ps = 0; ps < kPasses; ++ps) {
+      float x[8];
+      value(ps, x);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) m[e] = fmaxf(m[e], fabsf(x[e]));
     }
+#pragma unroll
+    for (int e = 0; e < 8; ++e) channel_max[r0][8 * c + e] = m[e];
     __syncthreads();
     if (tid < D) {
       float m = 0.f;
@@ -177,9 +186,12 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
   } else {
     float m = 0.f;
 #pragma unroll
-    for (int ps = 0; ps < kPasses; ++ps)
+    for (int ps = 0; ps < kPasses; ++ps) {
+      float x[8];
+      value(ps, x);
 #pragma unroll
-      for (int e = 0; e < 8; ++e) m = fmaxf(m, fabsf(x[ps][e]));
+      for (int e = 0; e < 8; ++e) m = fmaxf(m, fabsf(x[e]));
+    }
     m = block_max<kThreads / 32>(m, scratch, warp, lane);
     const float inv = m > 0.f ? 127.f / m : 0.f;
 #pragma unroll
@@ -193,9 +205,11 @@ __global__ void __launch_bounds__(kThreads, 3) quantize_kernel(const __grid_cons
 
 #pragma unroll
   for (int ps = 0; ps < kPasses; ++ps) {
+    float x[8];
+    value(ps, x);
     int q[8];
 #pragma unroll
-    for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[ps][e] * inverse[e]);
+    for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[e] * inverse[e]);
     const int tl = r0 + ps * kRows;
     const uint2 w = make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
     if (p.rows) {
