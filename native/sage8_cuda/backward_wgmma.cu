@@ -2,9 +2,10 @@
 // bit for bit alike). Block size 128 only: a thread block owns one key block of 128 keys and walks the query
 // blocks i (from the diagonal when causal); the (query block, key block) tile is the reference's quantization
 // tile for P and dS. Three warpgroups:
-//   producer   one thread streams each query block's tiles into a ring of shared-memory stages with bulk copies
-//              (the quantization passes wrote them as tile images, kernels.h), counted on the stage's `full`
-//              mbarrier; it refills a stage once all consumer warps have arrived on its `empty` mbarrier.
+//   producer   one thread streams each query block's tiles into shared memory with bulk copies (the quantization
+//              passes wrote them as tile images, kernels.h), counted on `full` mbarriers; it refills a buffer once
+//              all consumer warps have arrived on its `empty` mbarrier (dv: a ring of stages; dkdq: two groups of
+//              single slots, released at different points of a block).
 //   consumers  two warpgroups of 64 keys each. A tile's scale needs the maximum over both warpgroups' halves, so
 //              they exchange it through shared memory once per tile.
 // The key block's K tile (and K^T for dQ) is copied once, on its own mbarrier. S^T = K Q^T reads K from shared
@@ -17,7 +18,8 @@
 //   dkdq_kernel  dP^T = V dO^T (BF16 wgmma, both from shared memory) and S^T; dS^T = P^T (dP^T - delta), INT8
 //                per tile; dK += int32(dS^T Q) (wgmma, dS^T from registers, Q^T perm32); dS stored query-major by
 //                stmatrix.trans (keys in pairs16 order), then dQ += int32(dS K) by wgmma with both operands in
-//                shared memory (K^T in pairs16 order), added into dQ's fp32 accumulator with atomics.
+//                shared memory (K^T in pairs16 order), staged in shared memory and added into dQ's fp32
+//                accumulator by a bulk reduction.
 #include "backward_tile.cuh"
 #include "kernels.h"
 #include "wgmma.cuh"
@@ -54,34 +56,39 @@ struct DvLayout {
   static constexpr uint32_t kStageTxBytes = 2 * kTile + D * 4 + kBlock * 4;
 };
 
-// dkdq_kernel's: the key block's K [128][D] and K^T [D][128] (pairs16); per stage Q [128][D], Q^T [D][128]
-// (perm32), dO bf16 [D/64][128][64], lse2 and delta [128]; V bf16 [D/64][128][64] (written by the consumers), dS
-// [128 queries][128 keys]. At head_dim 64 the registers also hold dV, and this kernel computes it too (dv_kernel does
-// not run): per stage also dO^T [D][128] (perm32) and sdO [D].
+// dkdq_kernel's, from a 1024-byte aligned base. Once: the key block's K [128][D] and K^T [D][128] (pairs16), V bf16
+// [D/64][128][64] (written by the consumers). Per query block, one slot each, in two groups with their own full and
+// empty mbarriers: A (Q [128][D], dO bf16 [D/64][128][64], lse2 and delta [128]), read by the block's first products
+// and its dS phase and released after it; B (Q^T [D][128] perm32; with fused dV also dO^T and sdO), read by the
+// products after dS and released at the block's end. The producer refills each group as soon as it is released,
+// which leaves room for dS [128 queries][128 keys] and dQ's fp32 staging [128][D] (the block's dQ partial, added
+// into dq_acc by the copy engine). At head_dim 64 the registers also hold dV, and this kernel computes it too
+// (dv_kernel does not run).
 template <int D>
 struct DkdqLayout {
   static constexpr bool kFuseDv = D == 64;
-  static constexpr int kStages = 2;
-  static constexpr int kTile = kBlock * D;  // INT8 tile bytes; bf16 tiles take two
+  static constexpr int kTile = kBlock * D;  // INT8 tile bytes; bf16 tiles take two, the fp32 staging four
   static constexpr int kKey = 0;
   static constexpr int kKt = kKey + kTile;
   static constexpr int kKeyBytes = 2 * kTile;  // K and K^T, one copy each
-  static constexpr int kQ = kKt + kTile;
-  static constexpr int kQt = kQ + kStages * kTile;
-  static constexpr int kDo = kQt + kStages * kTile;
-  static constexpr int kV = kDo + kStages * 2 * kTile;
-  static constexpr int kDs = kV + 2 * kTile;
-  static constexpr int kLse = kDs + kBlock * kBlock;
-  static constexpr int kDelta = kLse + kStages * kBlock * 4;
-  static constexpr int kDot = kDelta + kStages * kBlock * 4;  // fused dV only, as kSdo
-  static constexpr int kSdo = kDot + (kFuseDv ? kStages * kTile : 0);
-  static constexpr int kMax = kSdo + (kFuseDv ? kStages * D * 4 : 0);
-  static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;
-  static constexpr int kEmpty = kFull + kStages * 8;
-  static constexpr int kKeyFull = kEmpty + kStages * 8;
+  static constexpr int kV = kKt + kTile;
+  static constexpr int kQ = kV + 2 * kTile;  // group A
+  static constexpr int kDo = kQ + kTile;
+  static constexpr int kLse = kDo + 2 * kTile;
+  static constexpr int kDelta = kLse + kBlock * 4;
+  static constexpr int kQt = kLse + 1024;  // group B (lse2 and delta take 1024 bytes)
+  static constexpr int kDot = kQt + kTile;
+  static constexpr int kSdo = kDot + (kFuseDv ? kTile : 0);
+  static constexpr int kDs = kSdo + 1024;  // sdO takes at most 256 bytes
+  static constexpr int kStaging = kDs + kBlock * kBlock;
+  static constexpr int kMax = kStaging + 4 * kTile;
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;  // [A, B]
+  static constexpr int kEmpty = kFull + 2 * 8;
+  static constexpr int kKeyFull = kEmpty + 2 * 8;
   static constexpr int kBytes = kKeyFull + 8;
   static constexpr int kAllocBytes = kBytes + 1024;
-  static constexpr uint32_t kStageTxBytes = 4 * kTile + 2 * kBlock * 4 + (kFuseDv ? kTile + D * 4 : 0);
+  static constexpr uint32_t kTxA = 3 * kTile + 2 * kBlock * 4;
+  static constexpr uint32_t kTxB = kTile + (kFuseDv ? kTile + D * 4 : 0);
 };
 
 #ifdef SAGE8_HAS_WGMMA
@@ -187,10 +194,10 @@ __device__ inline void store_key_rows(uint16_t* out, const float (&g)[D / 8][4],
   }
 }
 
-// The warp is done with stage s.
-__device__ inline void release_stage(uint64_t* empty, int s, const Consumer& c) {
+// The warp is done with what the empty barrier guards (a ring stage, or a group of slots).
+__device__ inline void release(uint64_t* empty, const Consumer& c) {
   __syncwarp();
-  mbar_arrive_if(&empty[s], c.lane == 0);
+  mbar_arrive_if(empty, c.lane == 0);
 }
 
 template <int D, bool kCausal>
@@ -252,7 +259,7 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
     fence_registers(pv);
     fence_registers(pf);
     fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
-    release_stage(empty, s, c);
+    release(&empty[s], c);
   }
   store_key_rows<D>(b.dv, dv, c, n);
 }
@@ -280,7 +287,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   using L = DkdqLayout<D>;
   constexpr bool kFuseDv = L::kFuseDv;
   const Consumer c(wg, npad);
-  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);  // [A, B]
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   load_v_tile<D>(smem + L::kV, b, c, n);
@@ -289,7 +296,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 
   // Descriptors. bf16 tiles are 64-channel panels of [128 rows][128 bytes]; a k16 step is 32 bytes (+2), a panel
   // kBlock * 128 bytes. This warpgroup's 64 rows of V (and of dS, as dQ's A) start 64 rows in.
-  constexpr uint64_t kPanelDesc = (kBlock * 128) >> 4, kStageDesc = L::kTile >> 4;
+  constexpr uint64_t kPanelDesc = (kBlock * 128) >> 4;
   const uint64_t v_desc = kmajor_desc(smem_addr(smem + L::kV + 64 * c.wg * 128), 128);
   const uint64_t do_desc = kmajor_desc(smem_addr(smem + L::kDo), 128);
   const uint64_t k_desc = key_desc<D>(smem + L::kKey, c);
@@ -303,6 +310,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   uint8_t* ds_s = smem + L::kDs;
   const int st_query = 8 * (c.lane / 8) + c.lane % 8;
   const int st_chunk = 4 * c.wg + c.warp;
+  float* staging = reinterpret_cast<float*>(smem + L::kStaging) + 64 * c.wg * D;  // this warpgroup's 64 queries
+  const bool issuer = threadIdx.x % 128 == 0;  // issues this warpgroup's bulk reductions
 
   float dk[D / 8][4], dv[D / 8][4];  // dv: fused dV only
 #pragma unroll
@@ -313,20 +322,19 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
   const int i_begin = c.first_block(kCausal);
   for (int i = i_begin; i < c.nb; ++i) {
-    const int u = i - i_begin, s = u % L::kStages;
-    mbar_wait(&full[s], (u / L::kStages) & 1);
+    const uint32_t parity = (i - i_begin) & 1;
+    mbar_wait(&full[0], parity);
 
     float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
     int acc[kBlock / 8][4];   // S^T
     wgmma_fence();
-    const uint64_t do_stage = do_desc + s * 2 * kStageDesc;
-    wgmma_bf16_ss_first(ds, v_desc, do_stage);
+    wgmma_bf16_ss_first(ds, v_desc, do_desc);
 #pragma unroll
     for (int kk = 1; kk < D / 16; ++kk) {
       const uint64_t step = (kk / 4) * kPanelDesc + 2 * (kk % 4);
-      wgmma_bf16_ss(ds, v_desc + step, do_stage + step);
+      wgmma_bf16_ss(ds, v_desc + step, do_desc + step);
     }
-    scores_t<D>(acc, k_desc, q_desc + s * kStageDesc);
+    scores_t<D>(acc, k_desc, q_desc);
     wgmma_commit();
     wgmma_wait<0>();
     fence_registers(ds);
@@ -334,8 +342,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 
     const float sq = sqg[i];
     const float c2 = scores_log2(sq, sk, softmax_scale);
-    const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
-    const float* delta = reinterpret_cast<const float*>(smem + L::kDelta) + s * kBlock;
+    const float* lse = reinterpret_cast<const float*>(smem + L::kLse);
+    const float* delta = reinterpret_cast<const float*>(smem + L::kDelta);
     const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
     float ds_max = 0.f, p_max = 0.f;
     float pt[kBlock / 8][4];  // fused dV only
@@ -356,14 +364,17 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
         }
       }
     }
-    const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, u, c);
+    if (issuer) bulk_wait_read();  // the previous block's dQ reduction has read the staging (the barrier below tells all)
+    const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, int(parity), c);
+    release(&empty[0], c);  // group A: the products that read it are done, and so is the dS phase
+    mbar_wait(&full[1], parity);
     const TileScale ds_q(maxima.x), p_q(maxima.y);
     const float inverse = ds_q.inverse, ds_scale = ds_q.scale;
     uint32_t pf[kBlock / 32][4];
     int pv[D / 8][4];
     if constexpr (kFuseDv) {  // dV's product first: the tensor cores run it while dS is quantized below
       quantize_p(pf, pt, p_q.inverse);
-      issue_pv<D>(pv, pf, dot_desc + s * kStageDesc);
+      issue_pv<D>(pv, pf, dot_desc);
     }
 
     // INT8 dS^T: A fragments for dK (perm32), and query-major into shared memory for dQ (pairs16).
@@ -391,9 +402,9 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 
     int kacc[D / 8][4];  // int32(dS^T Q): 64 keys x D
     wgmma_fence();
-    wgmma_s8_first(kacc, dsf[0], qt_desc + s * kStageDesc);
+    wgmma_s8_first(kacc, dsf[0], qt_desc);
 #pragma unroll
-    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(kacc, dsf[kk], qt_desc + s * kStageDesc + 2 * kk);
+    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(kacc, dsf[kk], qt_desc + 2 * kk);
     wgmma_commit();
 
     named_barrier_sync(2, 128 * kConsumers);  // both warpgroups' dS rows are in shared memory
@@ -408,7 +419,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       wgmma_wait<2>();
       fence_registers(pv);
       fence_registers(pf);
-      fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
+      fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo), c);
     }
     wgmma_wait<1>();
     fence_registers(kacc);
@@ -421,18 +432,29 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     wgmma_wait<0>();
     fence_registers(qacc);
     fence_registers(dsf);
+    // dQ += int32(dS K) * (sdS * sK) * softmax_scale for this warpgroup's 64 queries: staged in shared memory
+    // (16-byte chunks of row r XOR-ed with r & 7, as dq_acc holds them: conflict-free stores) and added by one bulk
+    // reduction. Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles); rows past n take exact
+    // zeros (their P and dO are 0).
     const float cq = (ds_scale * sk) * softmax_scale;
-    // Rows past n are padding rows of dq_acc, and their dS (P = 0, dO = 0) adds exact zeros: no guard needed.
-    const int row0 = i * kBlock + 64 * c.wg + 16 * c.warp + c.gid;
-    float* dq0 = b.dq_acc + ((int64_t)c.bh * npad + row0) * D + 2 * c.tq;
-    float* dq1 = dq0 + 8 * D;
 #pragma unroll
-    for (int t = 0; t < D / 8; ++t) {
-      red_add_f32x2(dq0 + 8 * t, small_int_to_float(qacc[t][0]) * cq, small_int_to_float(qacc[t][1]) * cq);
-      red_add_f32x2(dq1 + 8 * t, small_int_to_float(qacc[t][2]) * cq, small_int_to_float(qacc[t][3]) * cq);
+    for (int h = 0; h < 2; ++h) {
+      const int r = 16 * c.warp + c.gid + 8 * h;
+      float* row = staging + r * D;
+#pragma unroll
+      for (int t = 0; t < D / 8; ++t)
+        *reinterpret_cast<float2*>(row + 4 * ((2 * t + c.tq / 2) ^ (r & 7)) + 2 * (c.tq & 1)) =
+            make_float2(small_int_to_float(qacc[t][2 * h]) * cq, small_int_to_float(qacc[t][2 * h + 1]) * cq);
     }
-    release_stage(empty, s, c);
+    fence_proxy_async();
+    named_barrier_sync(3 + c.wg, 128);
+    if (issuer) {
+      bulk_reduce_add_f32(b.dq_acc + ((int64_t)c.bh * npad + i * kBlock + 64 * c.wg) * D, staging, 64 * D * 4);
+      bulk_commit();
+    }
+    release(&empty[1], c);  // group B
   }
+  if (issuer) bulk_wait();
 
   store_key_rows<D>(b.dk, dk, c, n);
   if constexpr (kFuseDv) store_key_rows<D>(b.dv, dv, c, n);
@@ -456,7 +478,8 @@ __device__ inline void produce(uint64_t* full, uint64_t* empty, int first, int n
   }
 }
 
-// Barrier set-up (the stages' and the key block's one-shot barrier) and the split into producer and consumers, with the register budgets of forward_wgmma.cu:
+// Barrier set-up (the buffers' full and empty barriers, the key block's one-shot barrier) and the split into
+// producer and consumers, with the register budgets of forward_wgmma.cu:
 // 24 per producer thread, 240 per consumer thread (the role branch on a warp-uniform value, or ptxas would
 // neither apply them nor keep the wgmma pipelined).
 template <typename Produce, typename Consume>
@@ -530,27 +553,29 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
   const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
   run_roles(
-      full, empty, key_full, L::kStages,
+      full, empty, key_full, 2,  // groups A and B
       [&] {
         mbar_arrive_expect_tx(key_full, L::kKeyBytes);
         bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
         bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, key_full);
-        const uint8_t* qg = reinterpret_cast<const uint8_t*>(b.q8) + (int64_t)bh * npad * D;
-        const uint8_t* qtg = reinterpret_cast<const uint8_t*>(b.qt) + (int64_t)bh * npad * D;
         const uint8_t* dog = reinterpret_cast<const uint8_t*>(b.do_tiles) + (int64_t)bh * npad * D * 2;
         const float* lseg = b.lse2 + (int64_t)bh * npad;
         const float* deltag = b.delta + (int64_t)bh * npad;
-        produce<L::kStages>(full, empty, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
-          bulk_copy_to_smem(smem + L::kQ + s * L::kTile, qg + (int64_t)i * L::kTile, L::kTile, bar);
-          bulk_copy_to_smem(smem + L::kQt + s * L::kTile, qtg + (int64_t)i * L::kTile, L::kTile, bar);
-          bulk_copy_to_smem(smem + L::kDo + s * 2 * L::kTile, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, bar);
-          bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
-          bulk_copy_to_smem(smem + L::kDelta + s * kBlock * 4, deltag + (int64_t)i * kBlock, kBlock * 4, bar);
+        for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
+          if (u > 0) mbar_wait(&empty[0], (u - 1) & 1);
+          mbar_arrive_expect_tx(&full[0], L::kTxA);
+          bulk_copy_to_smem(smem + L::kQ, block_tile<D>(b.q8, bh, npad, i), L::kTile, &full[0]);
+          bulk_copy_to_smem(smem + L::kDo, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, &full[0]);
+          bulk_copy_to_smem(smem + L::kLse, lseg + (int64_t)i * kBlock, kBlock * 4, &full[0]);
+          bulk_copy_to_smem(smem + L::kDelta, deltag + (int64_t)i * kBlock, kBlock * 4, &full[0]);
+          if (u > 0) mbar_wait(&empty[1], (u - 1) & 1);
+          mbar_arrive_expect_tx(&full[1], L::kTxB);
+          bulk_copy_to_smem(smem + L::kQt, block_tile<D>(b.qt, bh, npad, i), L::kTile, &full[1]);
           if constexpr (L::kFuseDv) {
-            bulk_copy_to_smem(smem + L::kDot + s * L::kTile, block_tile<D>(b.dot, bh, npad, i), L::kTile, bar);
-            bulk_copy_to_smem(smem + L::kSdo + s * D * 4, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, bar);
+            bulk_copy_to_smem(smem + L::kDot, block_tile<D>(b.dot, bh, npad, i), L::kTile, &full[1]);
+            bulk_copy_to_smem(smem + L::kSdo, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, &full[1]);
           }
-        });
+        }
       },
       [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
 #else

@@ -90,8 +90,8 @@ struct QuantizeLaunch {
 int k_mean_partials(const Problem& p);
 void launch_k_sums(const Problem& p, const uint16_t* k, float* partial, cudaStream_t stream);
 void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream_t stream);
-// dq[bh][t][d] = bf16(acc[bh][t][d]) for t < n (acc has npad rows per bh).
-void launch_dq_finalize(const Problem& p, const float* acc, uint16_t* dq, cudaStream_t stream);
+// dq[bh][t][d] = bf16(acc[bh][t][d]) for t < n (acc has npad rows per bh; `swizzled`: the wgmma backward's layout).
+void launch_dq_finalize(const Problem& p, const float* acc, bool swizzled, uint16_t* dq, cudaStream_t stream);
 
 // ---- forward.cu
 
@@ -130,7 +130,7 @@ struct BackwardParams {
   const float* lse2;
   const float* delta;
   const uint16_t* do_tiles;  // dO in the tile layout (above), for the wgmma kernels; else null
-  float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch
+  float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch (wgmma: row r's 16-byte chunks XOR-ed with r & 7)
   uint16_t* dk;   // [bh][n][D] bf16
   uint16_t* dv;
 };

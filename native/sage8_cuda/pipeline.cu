@@ -205,7 +205,7 @@ void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16
     launch_backward_wgmma_kernels(p, b, stream);
   else
     launch_backward_kernels(p, b, stream);
-  launch_dq_finalize(p, w.dq_acc, dq, stream);
+  launch_dq_finalize(p, w.dq_acc, wgmma, dq, stream);
 }
 
 void launch_backward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* o,

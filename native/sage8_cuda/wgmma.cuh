@@ -183,6 +183,19 @@ __device__ inline void bulk_copy_to_smem(void* dst, const void* src, uint32_t by
                : "memory");
 }
 
+// dst[0 .. bytes/4) += the fp32 values at src (shared memory), by the copy engine with the additions in L2 (both
+// 16-byte aligned, bytes a multiple of 16), as part of this thread's current bulk group.
+__device__ inline void bulk_reduce_add_f32(float* dst, const void* src, uint32_t bytes) {
+  asm volatile("cp.reduce.async.bulk.global.shared::cta.bulk_group.add.f32 [%0], [%1], %2;\n" ::"l"(dst),
+               "r"(smem_addr(src)), "r"(bytes)
+               : "memory");
+}
+__device__ inline void bulk_commit() { asm volatile("cp.async.bulk.commit_group;\n" ::: "memory"); }
+// Waits until this thread's bulk groups have read their shared-memory sources (the space may be written again).
+__device__ inline void bulk_wait_read() { asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory"); }
+// Waits until this thread's bulk groups are complete (their writes performed).
+__device__ inline void bulk_wait() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
+
 // x (the same in every lane) as a value the compiler knows to be warp-uniform: branches on it do not diverge,
 // which ptxas needs to keep wgmma pipelined and to apply setmaxnreg's budget to a warpgroup's branch.
 __device__ inline int warp_uniform(int x) { return __shfl_sync(0xffffffffu, x, 0); }

@@ -6,6 +6,7 @@
 #   memcheck compute-sanitizer memcheck on a small and an odd-length case          -> memcheck.txt
 #   probe    INT8/BF16 mma.sync and INT8 wgmma rates, wgmma descriptor check       -> probe.txt
 #   profile  ncu sections of the forward, dV and dK/dQ kernels (hd 128, N 4K)      -> ncu.txt
+#   stalls   ncu warp stall reasons of the wgmma kernels (same shapes)             -> stalls.txt
 # Usage: run.sh [output folder [steps...]]   (default: ./sage8-harness-out, steps check bench memcheck; the step
 # `build` only builds). build.txt (compiler output), registers.txt (registers and spills per kernel) and
 # sass-forward_wgmma.txt (the wgmma forward's machine code) land there too. SAGE8_NVCC_FLAGS adds nvcc flags.
@@ -81,6 +82,9 @@ for step in $steps; do
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section WarpStateStats --section Occupancy \
       "$build/harness" profile
       grep -E "dkdq_kernel|dv_kernel|forward_kernel|forward_wgmma_kernel|Throughput|Pipe|Stall|Warp Cycles|Issued" "$out/ncu.txt" | head -60 ;;
+    stalls) run_step stalls 150 stalls.txt ncu --clock-control none -k "regex:forward_wgmma_kernel|dv_wgmma_kernel|dkdq_wgmma_kernel" -c 3 \
+      --section WarpStateStats --print-details all "$build/harness" profile
+      grep -E "wgmma_kernel|Stall|stalled|Warp Cycles" "$out/stalls.txt" | head -80 ;;
     build) ;;
     *) echo "unknown step $step"; status=1 ;;
   esac
