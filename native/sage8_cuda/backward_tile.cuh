@@ -1,5 +1,6 @@
 // The per-element arithmetic of the backward, shared by the mma.sync kernels (backward.cu) and the wgmma kernels
-// (backward_wgmma.cu) so that both compute dK and dV bit for bit alike (dQ differs only by its atomics' order).
+// (backward_wgmma.cuh) so that both compute dK and dV bit for bit alike (dQ differs only by the order in which the key
+// blocks' partials are added).
 // Multiply-adds are spelled out (__fmul_rn, __fmaf_rn): the compiler's contraction choices differ between kernels.
 //
 // A thread's accumulator elements [t][e] sit at rows (keys) gid (e < 2) and gid + 8 (e >= 2) of its warp's 16-key

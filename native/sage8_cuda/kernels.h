@@ -137,10 +137,11 @@ struct BackwardParams {
 // dV (one kernel) and dK with dQ accumulated by atomics (another).
 void launch_backward_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
 
-// ---- backward_wgmma.cu
+// ---- backward_dkdq_wgmma.cu, backward_dv_wgmma.cu (backward_wgmma.cuh)
 
-// The same two kernels on Hopper (backward_uses_wgmma decides); q8, k8, qt, kt, dot in the tile layout and
-// do_tiles set.
+// The backward on Hopper (backward_uses_wgmma decides); q8, k8, qt, kt, dot in the tile layout and do_tiles set.
+// The dK/dQ kernel, after the dV kernel where that one runs (head_dim 128).
 void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
+void launch_dv_wgmma_kernel(const Problem& p, const BackwardParams& b, cudaStream_t stream);
 
 }  // namespace sage8_cuda

@@ -38,7 +38,7 @@ void check_problem(const Problem& p);
 // GPU runs its sm_90a build (compute capability 9.0). Otherwise it runs the mma.sync kernel (forward.cu).
 bool forward_uses_wgmma(const Problem& p);
 
-// Whether launch_backward runs the wgmma kernels (backward_wgmma.cu): options.wgmma_backward is set, the block
+// Whether launch_backward runs the wgmma kernels (backward_wgmma.cuh): options.wgmma_backward is set, the block
 // size is 128 and the current GPU runs their sm_90a build. Otherwise the mma.sync kernels (backward.cu).
 bool backward_uses_wgmma(const Problem& p);
 

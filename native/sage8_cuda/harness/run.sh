@@ -27,7 +27,7 @@ arch=(-gencode=arch=compute_90a,code=sm_90a)
 flags=(-O3 -std=c++17 "${arch[@]}" -lineinfo -Xptxas -v -Xcompiler -fopenmp ${SAGE8_NVCC_FLAGS:-})
 
 declare -A jobs
-for f in "$src"/quantize.cu "$src"/forward.cu "$src"/forward_wgmma.cu "$src"/backward.cu "$src"/backward_wgmma.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu; do
+for f in "$src"/quantize.cu "$src"/forward.cu "$src"/forward_wgmma.cu "$src"/backward.cu "$src"/backward_dv_wgmma.cu "$src"/backward_dkdq_wgmma.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu; do
   name=$(basename "$f" .cu)
   nvcc "${flags[@]}" -c "$f" -o "$build/$name.o" > "$build/log-$name.txt" 2>&1 &
   jobs[$!]=$name
@@ -44,17 +44,17 @@ for pid in "${!jobs[@]}"; do
 done
 for log in "$build"/log-*.txt; do echo "== $log"; cat "$log"; done > "$out/build.txt"
 [ "$failed" = 0 ] || exit 1
-nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/{quantize,forward,forward_wgmma,backward,backward_wgmma,pipeline,harness,reference}.o -o "$build/harness" || exit 1
+nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/{quantize,forward,forward_wgmma,backward,backward_dv_wgmma,backward_dkdq_wgmma,pipeline,harness,reference}.o -o "$build/harness" || exit 1
 [ ! -f "$build/mma_probe.o" ] || nvcc "${arch[@]}" "$build/mma_probe.o" -o "$build/mma_probe"
 
 # Registers, spills and shared memory per kernel.
-cat "$build"/log-{quantize,forward,forward_wgmma,backward,backward_wgmma}.txt |
+cat "$build"/log-{quantize,forward,forward_wgmma,backward,backward_dv_wgmma,backward_dkdq_wgmma}.txt |
   grep -E "Compiling entry|spill|Used [0-9]+ registers" |
   sed -E 's/.*entry function .(_Z[A-Za-z0-9_]*). for.*/\1/' | { command -v cu++filt >/dev/null && cu++filt || cat; } |
   sed -E 's/^ptxas info *: //' > "$out/registers.txt"
 grep -E "spill" "$out/registers.txt" | sort | uniq -c
 grep -iE "warning" "$out/build.txt" | sort | uniq -c | head -20
-! command -v cuobjdump >/dev/null || { cuobjdump --dump-sass "$build/forward_wgmma.o" > "$out/sass-forward_wgmma.txt"; cuobjdump --dump-sass "$build/backward_wgmma.o" > "$out/sass-backward_wgmma.txt"; }
+! command -v cuobjdump >/dev/null || { cuobjdump --dump-sass "$build/forward_wgmma.o" > "$out/sass-forward_wgmma.txt"; for o in backward_dv_wgmma backward_dkdq_wgmma; do cuobjdump --dump-sass "$build/$o.o"; done > "$out/sass-backward_wgmma.txt"; }
 fi  # the build
 
 status=0

@@ -1,0 +1,317 @@
+// The wgmma backward's dK/dQ kernel (and dV at head_dim 64), and the backward's launch: backward_wgmma.cuh.
+#include "backward_wgmma.cuh"
+
+namespace sage8_cuda {
+namespace {
+
+// dkdq_kernel's, from a 1024-byte aligned base. Once: the key block's K [128][D] and K^T [D][128] (pairs16), V bf16
+// [D/64][128][64] (written by the consumers). Per query block, one slot each, in two groups with their own full and
+// empty mbarriers: A (Q [128][D], dO bf16 [D/64][128][64], lse2 and delta [128]), read by the block's first products
+// and its dS phase and released after it; B (Q^T [D][128] perm32; with fused dV also dO^T and sdO), read by the
+// products after dS and released at the block's end. The producer refills each group as soon as it is released,
+// which leaves room for dS [128 queries][128 keys] and dQ's fp32 staging [128][D] (the block's dQ partial, added
+// into dq_acc by the copy engine). At head_dim 64 the registers also hold dV, and this kernel computes it too
+// (dv_kernel does not run).
+template <int D>
+struct DkdqLayout {
+  static constexpr bool kFuseDv = D == 64;
+  static constexpr int kTile = kBlock * D;  // INT8 tile bytes; bf16 tiles take two, the fp32 staging four
+  static constexpr int kKey = 0;
+  static constexpr int kKt = kKey + kTile;
+  static constexpr int kKeyBytes = 2 * kTile;  // K and K^T, one copy each
+  static constexpr int kV = kKt + kTile;
+  static constexpr int kQ = kV + 2 * kTile;  // group A
+  static constexpr int kDo = kQ + kTile;
+  static constexpr int kLse = kDo + 2 * kTile;
+  static constexpr int kDelta = kLse + kBlock * 4;
+  static constexpr int kQt = kLse + 1024;  // group B (lse2 and delta take 1024 bytes)
+  static constexpr int kDot = kQt + kTile;
+  static constexpr int kSdo = kDot + (kFuseDv ? kTile : 0);
+  static constexpr int kDs = kSdo + 1024;  // sdO takes at most 256 bytes
+  static constexpr int kStaging = kDs + kBlock * kBlock;
+  static constexpr int kMax = kStaging + 4 * kTile;
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;  // [A, B]
+  static constexpr int kEmpty = kFull + 2 * 8;
+  static constexpr int kKeyFull = kEmpty + 2 * 8;
+  static constexpr int kBytes = kKeyFull + 8;
+  static constexpr int kAllocBytes = kBytes + 1024;
+  static constexpr uint32_t kTxA = 3 * kTile + 2 * kBlock * 4;
+  static constexpr uint32_t kTxB = kTile + (kFuseDv ? kTile + D * 4 : 0);
+};
+
+#ifdef SAGE8_HAS_WGMMA
+
+// V rows of this warpgroup's 64 keys, bf16, into the [D/64][128][64] swizzled image (zero past n); then visible to
+// wgmma for the whole warpgroup.
+template <int D>
+__device__ inline void load_v_tile(uint8_t* v_s, const BackwardParams& b, const Consumer& c, int n) {
+  constexpr int kChunks = D / 8;  // 16-byte chunks per row
+  const int tid = threadIdx.x % 128;
+  for (int x = tid; x < 64 * kChunks; x += 128) {
+    const int row = 64 * c.wg + x / kChunks, ch = x % kChunks, key = c.k0 + row;
+    const uint4 val = key < n ? *reinterpret_cast<const uint4*>(b.v + ((int64_t)c.bh * n + key) * D + 8 * ch)
+                              : make_uint4(0, 0, 0, 0);
+    *reinterpret_cast<uint4*>(v_s + (ch / 8) * kBlock * 128 + row * 128 + swizzled_byte(row, 16 * (ch % 8), 128)) =
+        val;
+  }
+  fence_proxy_async();
+  named_barrier_sync(3 + c.wg, 128);
+}
+
+template <int D, bool kCausal>
+__device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
+                                    float softmax_scale) {
+  using L = DkdqLayout<D>;
+  constexpr bool kFuseDv = L::kFuseDv;
+  const Consumer c(wg, npad);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);  // [A, B]
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
+  load_v_tile<D>(smem + L::kV, b, c, n);
+  const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
+  const float* sqg = b.sq + (int64_t)c.bh * c.nb;
+
+  // Descriptors. bf16 tiles are 64-channel panels of [128 rows][128 bytes]; a k16 step is 32 bytes (+2), a panel
+  // kBlock * 128 bytes. This warpgroup's 64 rows of V (and of dS, as dQ's A) start 64 rows in.
+  constexpr uint64_t kPanelDesc = (kBlock * 128) >> 4;
+  const uint64_t v_desc = kmajor_desc(smem_addr(smem + L::kV + 64 * c.wg * 128), 128);
+  const uint64_t do_desc = kmajor_desc(smem_addr(smem + L::kDo), 128);
+  const uint64_t k_desc = key_desc<D>(smem + L::kKey, c);
+  const uint64_t q_desc = kmajor_desc(smem_addr(smem + L::kQ), D);
+  const uint64_t qt_desc = kmajor_desc(smem_addr(smem + L::kQt), kBlock);
+  const uint64_t ds_desc = kmajor_desc(smem_addr(smem + L::kDs + 64 * c.wg * kBlock), kBlock);
+  const uint64_t kt_desc = kmajor_desc(smem_addr(smem + L::kKt), kBlock);
+  const uint64_t dot_desc = kmajor_desc(smem_addr(smem + L::kDot), kBlock);  // fused dV only
+  // stmatrix row addresses: lane l stores row l % 8 of matrix l / 8, i.e. query 8 (4g + l / 8) + l % 8 for the
+  // group g of four n8 tiles, at this warp's 16 keys (16-byte chunk 4 wg + warp of the 128-byte row).
+  uint8_t* ds_s = smem + L::kDs;
+  const int st_query = 8 * (c.lane / 8) + c.lane % 8;
+  const int st_chunk = 4 * c.wg + c.warp;
+  float* staging = reinterpret_cast<float*>(smem + L::kStaging) + 64 * c.wg * D;  // this warpgroup's 64 queries
+  const bool issuer = threadIdx.x % 128 == 0;  // issues this warpgroup's bulk reductions
+
+  float dk[D / 8][4], dv[D / 8][4];  // dv: fused dV only
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dk[t][e] = dv[t][e] = 0.f;
+
+  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
+  const int i_begin = c.first_block(kCausal);
+  for (int i = i_begin; i < c.nb; ++i) {
+    const uint32_t parity = (i - i_begin) & 1;
+    mbar_wait(&full[0], parity);
+
+    float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
+    int acc[kBlock / 8][4];   // S^T
+    wgmma_fence();
+    wgmma_bf16_ss_first(ds, v_desc, do_desc);
+#pragma unroll
+    for (int kk = 1; kk < D / 16; ++kk) {
+      const uint64_t step = (kk / 4) * kPanelDesc + 2 * (kk % 4);
+      wgmma_bf16_ss(ds, v_desc + step, do_desc + step);
+    }
+    scores_t<D>(acc, k_desc, q_desc);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(ds);
+    fence_registers(acc);
+
+    const float sq = sqg[i];
+    const float c2 = scores_log2(sq, sk, softmax_scale);
+    const float* lse = reinterpret_cast<const float*>(smem + L::kLse);
+    const float* delta = reinterpret_cast<const float*>(smem + L::kDelta);
+    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
+    float ds_max = 0.f, p_max = 0.f;
+    float pt[kBlock / 8][4];  // fused dV only
+#pragma unroll
+    for (int t = 0; t < kBlock / 8; ++t) {
+      const int q0 = 8 * t + 2 * c.tq;
+      const float2 l = *reinterpret_cast<const float2*>(lse + q0), d = *reinterpret_cast<const float2*>(delta + q0);
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int qc = q0 + (e & 1);
+        const float p = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
+                                      i * kBlock + qc, n);
+        ds[t][e] = ds_of(p, ds[t][e], e & 1 ? d.y : d.x);
+        ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
+        if constexpr (kFuseDv) {
+          pt[t][e] = p;
+          p_max = fmaxf(p_max, p);
+        }
+      }
+    }
+    if (issuer) bulk_wait_read();  // the previous block's dQ reduction has read the staging (the barrier below tells all)
+    const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, int(parity), c);
+    release(&empty[0], c);  // group A: the products that read it are done, and so is the dS phase
+    mbar_wait(&full[1], parity);
+    const TileScale ds_q(maxima.x), p_q(maxima.y);
+    const float inverse = ds_q.inverse, ds_scale = ds_q.scale;
+    uint32_t pf[kBlock / 32][4];
+    int pv[D / 8][4];
+    if constexpr (kFuseDv) {  // dV's product first: the tensor cores run it while dS is quantized below
+      quantize_p(pf, pt, p_q.inverse);
+      issue_pv<D>(pv, pf, dot_desc);
+    }
+
+    // INT8 dS^T: A fragments for dK (perm32), and query-major into shared memory for dQ (pairs16).
+    uint32_t dsf[kBlock / 32][4];
+    {
+      uint32_t q8[kBlock / 8][4];
+#pragma unroll
+      for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) q8[t][e] = s8_bits(__fmul_rn(ds[t][e], inverse));
+#pragma unroll
+      for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(dsf[kk], q8, kk);
+#pragma unroll
+      for (int g = 0; g < kBlock / 32; ++g) {
+        // Matrix m of group g is n8 tile 4g + m; its element (key pair gid, query 2tq (+1)) is the byte pair
+        // (key gid, key gid + 8), which pack_a's words hold side by side: dsf[g][0] has tiles 4g, 4g + 1 of row
+        // gid, dsf[g][1] the same of row gid + 8 (and [2], [3] tiles 4g + 2, 4g + 3).
+        const uint32_t words[4] = {__byte_perm(dsf[g][0], dsf[g][1], 0x5140), __byte_perm(dsf[g][0], dsf[g][1], 0x7362),
+                                   __byte_perm(dsf[g][2], dsf[g][3], 0x5140), __byte_perm(dsf[g][2], dsf[g][3], 0x7362)};
+        const int query = 32 * g + st_query;
+        stmatrix_x4_trans(ds_s + query * kBlock + ((st_chunk ^ (query & 7)) << 4), words);
+      }
+    }
+    fence_proxy_async();
+
+    int kacc[D / 8][4];  // int32(dS^T Q): 64 keys x D
+    wgmma_fence();
+    wgmma_s8_first(kacc, dsf[0], qt_desc);
+#pragma unroll
+    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(kacc, dsf[kk], qt_desc + 2 * kk);
+    wgmma_commit();
+
+    named_barrier_sync(2, 128 * kConsumers);  // both warpgroups' dS rows are in shared memory
+    int qacc[D / 8][4];  // int32(dS K): this warpgroup's 64 queries x D
+    wgmma_fence();
+    wgmma_s8_ss_first(qacc, ds_desc, kt_desc);
+#pragma unroll
+    for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8_ss(qacc, ds_desc + 2 * kk, kt_desc + 2 * kk);
+    wgmma_commit();
+
+    if constexpr (kFuseDv) {
+      wgmma_wait<2>();
+      fence_registers(pv);
+      fence_registers(pf);
+      fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo), c);
+    }
+    wgmma_wait<1>();
+    fence_registers(kacc);
+    const float ck = (ds_scale * sq) * softmax_scale;
+#pragma unroll
+    for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) dk[t][e] = fold_dk(dk[t][e], kacc[t][e], ck);
+
+    wgmma_wait<0>();
+    fence_registers(qacc);
+    fence_registers(dsf);
+    // dQ += int32(dS K) * (sdS * sK) * softmax_scale for this warpgroup's 64 queries: staged in shared memory
+    // (16-byte chunks of row r XOR-ed with r & 7, as dq_acc holds them: conflict-free stores) and added by one bulk
+    // reduction. Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles); rows past n take exact
+    // zeros (their P and dO are 0).
+    const float cq = (ds_scale * sk) * softmax_scale;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int r = 16 * c.warp + c.gid + 8 * h;
+      float* row = staging + r * D;
+#pragma unroll
+      for (int t = 0; t < D / 8; ++t)
+        *reinterpret_cast<float2*>(row + 4 * ((2 * t + c.tq / 2) ^ (r & 7)) + 2 * (c.tq & 1)) =
+            make_float2(small_int_to_float(qacc[t][2 * h]) * cq, small_int_to_float(qacc[t][2 * h + 1]) * cq);
+    }
+    fence_proxy_async();
+    named_barrier_sync(3 + c.wg, 128);
+    if (issuer) {
+      bulk_reduce_add_f32(b.dq_acc + ((int64_t)c.bh * npad + i * kBlock + 64 * c.wg) * D, staging, 64 * D * 4);
+      bulk_commit();
+    }
+    release(&empty[1], c);  // group B
+  }
+  if (issuer) bulk_wait();
+
+  store_key_rows<D>(b.dk, dk, c, n);
+  if constexpr (kFuseDv) store_key_rows<D>(b.dv, dv, c, n);
+}
+
+#endif  // SAGE8_HAS_WGMMA
+
+template <int D, bool kCausal>
+__global__ void __launch_bounds__(kThreads, 1)
+    dkdq_wgmma_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
+#ifdef SAGE8_HAS_WGMMA
+  using L = DkdqLayout<D>;
+  extern __shared__ __align__(16) uint8_t smem_raw[];
+  uint8_t* smem = aligned_smem(smem_raw);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
+  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  run_roles(
+      full, empty, key_full, 2,  // groups A and B
+      [&] {
+        mbar_arrive_expect_tx(key_full, L::kKeyBytes);
+        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
+        bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, key_full);
+        const uint8_t* dog = reinterpret_cast<const uint8_t*>(b.do_tiles) + (int64_t)bh * npad * D * 2;
+        const float* lseg = b.lse2 + (int64_t)bh * npad;
+        const float* deltag = b.delta + (int64_t)bh * npad;
+        for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
+          if (u > 0) mbar_wait(&empty[0], (u - 1) & 1);
+          mbar_arrive_expect_tx(&full[0], L::kTxA);
+          bulk_copy_to_smem(smem + L::kQ, block_tile<D>(b.q8, bh, npad, i), L::kTile, &full[0]);
+          bulk_copy_to_smem(smem + L::kDo, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, &full[0]);
+          bulk_copy_to_smem(smem + L::kLse, lseg + (int64_t)i * kBlock, kBlock * 4, &full[0]);
+          bulk_copy_to_smem(smem + L::kDelta, deltag + (int64_t)i * kBlock, kBlock * 4, &full[0]);
+          if (u > 0) mbar_wait(&empty[1], (u - 1) & 1);
+          mbar_arrive_expect_tx(&full[1], L::kTxB);
+          bulk_copy_to_smem(smem + L::kQt, block_tile<D>(b.qt, bh, npad, i), L::kTile, &full[1]);
+          if constexpr (L::kFuseDv) {
+            bulk_copy_to_smem(smem + L::kDot, block_tile<D>(b.dot, bh, npad, i), L::kTile, &full[1]);
+            bulk_copy_to_smem(smem + L::kSdo, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, &full[1]);
+          }
+        }
+      },
+      [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+#else
+  __trap();
+#endif
+}
+
+// Calls f(kernel, shared-memory bytes, whether it computes dV too) for p's head dim and causality.
+template <typename F>
+void with_dkdq_kernel(const Problem& p, F&& f) {
+  with_config(p, [&](auto d, auto, auto c) {
+    constexpr int kD = decltype(d)::value;
+    f(dkdq_wgmma_kernel<kD, decltype(c)::value>, DkdqLayout<kD>::kAllocBytes, DkdqLayout<kD>::kFuseDv);
+  });
+}
+
+}  // namespace
+
+bool backward_uses_wgmma(const Problem& p) {
+  if (!p.options.wgmma_backward || p.options.block_size != kBlock) return false;
+  bool sm90a = false;
+  with_dkdq_kernel(p, [&](auto kernel, int, bool) {
+    cudaFuncAttributes attr{};
+    if (cudaFuncGetAttributes(&attr, kernel) == cudaSuccess)
+      sm90a = attr.binaryVersion == 90;  // the sm_90a machine code runs on compute capability 9.0 only
+    else
+      cudaGetLastError();  // a failed query means no, not an error for the next launch to report
+  });
+  return sm90a;
+}
+
+void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
+  with_dkdq_kernel(p, [&](auto kernel, int bytes, bool computes_dv) {
+    if (!computes_dv) launch_dv_wgmma_kernel(p, b, stream);
+    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    kernel<<<dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
+  });
+  check_launch("sage8 wgmma backward dK/dQ kernel");
+}
+
+}  // namespace sage8_cuda

@@ -1,0 +1,154 @@
+// The wgmma backward's dV kernel (head_dim 128; at 64 the dK/dQ kernel computes dV): backward_wgmma.cuh.
+#include "backward_wgmma.cuh"
+
+namespace sage8_cuda {
+namespace {
+
+// Shared memory of dv_kernel, from a 1024-byte aligned base: the key block's K [128][D] (swizzled rows); per stage
+// Q's tile [128][D], dO^T's [D][128] (perm32), sdO [D] and lse2 [128]; the consumers' tile maxima; the mbarriers.
+template <int D>
+struct DvLayout {
+  static constexpr int kStages = 4;
+  static constexpr int kTile = kBlock * D;
+  static constexpr int kKey = 0;
+  static constexpr int kKeyBytes = kTile;
+  static constexpr int kQ = kKey + kTile;
+  static constexpr int kDot = kQ + kStages * kTile;
+  static constexpr int kSdo = kDot + kStages * kTile;
+  static constexpr int kLse = kSdo + kStages * D * 4;
+  static constexpr int kMax = kLse + kStages * kBlock * 4;
+  static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;
+  static constexpr int kEmpty = kFull + kStages * 8;
+  static constexpr int kKeyFull = kEmpty + kStages * 8;
+  static constexpr int kBytes = kKeyFull + 8;
+  static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
+  static constexpr uint32_t kStageTxBytes = 2 * kTile + D * 4 + kBlock * 4;
+};
+
+#ifdef SAGE8_HAS_WGMMA
+
+template <int D, bool kCausal>
+__device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
+                                  float softmax_scale) {
+  using L = DvLayout<D>;
+  const Consumer c(wg, npad);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
+  const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
+  const float* sqg = b.sq + (int64_t)c.bh * c.nb;
+  const uint64_t k_desc = key_desc<D>(smem + L::kKey, c);
+  const uint64_t q_desc = kmajor_desc(smem_addr(smem + L::kQ), D);
+  const uint64_t dot_desc = kmajor_desc(smem_addr(smem + L::kDot), kBlock);
+  constexpr uint64_t kStageDesc = L::kTile >> 4;
+
+  float dv[D / 8][4];
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dv[t][e] = 0.f;
+
+  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
+  const int i_begin = c.first_block(kCausal);
+  for (int i = i_begin; i < c.nb; ++i) {
+    const int u = i - i_begin, s = u % L::kStages;
+    mbar_wait(&full[s], (u / L::kStages) & 1);
+
+    int acc[kBlock / 8][4];  // S^T: this warpgroup's 64 keys x 128 queries
+    wgmma_fence();
+    scores_t<D>(acc, k_desc, q_desc + s * kStageDesc);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_registers(acc);
+
+    const float c2 = scores_log2(sqg[i], sk, softmax_scale);
+    const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
+    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
+    float pt[kBlock / 8][4];
+    float p_max = 0.f;
+#pragma unroll
+    for (int t = 0; t < kBlock / 8; ++t) {
+      const int q0 = 8 * t + 2 * c.tq;
+      const float2 l = *reinterpret_cast<const float2*>(lse + q0);
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        pt[t][e] = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
+                                 i * kBlock + q0 + (e & 1), n);
+        p_max = fmaxf(p_max, pt[t][e]);
+      }
+    }
+    const TileScale p_q(consumers_max(make_float2(p_max, 0.f), max_slots, u, c).x);
+    uint32_t pf[kBlock / 32][4];
+    quantize_p(pf, pt, p_q.inverse);
+    int pv[D / 8][4];
+    issue_pv<D>(pv, pf, dot_desc + s * kStageDesc);
+    wgmma_wait<0>();
+    fence_registers(pv);
+    fence_registers(pf);
+    fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
+    release(&empty[s], c);
+  }
+  store_key_rows<D>(b.dv, dv, c, n);
+}
+
+// The producer's loop: query block i's copies into stage (i - first) % Stages once the consumers released it.
+template <int Stages, typename Copies>
+__device__ inline void produce(uint64_t* full, uint64_t* empty, int first, int nb, uint32_t tx_bytes,
+                               Copies&& copies) {
+  for (int i = first; i < nb; ++i) {
+    const int u = i - first, s = u % Stages;
+    if (u >= Stages) mbar_wait(&empty[s], (u / Stages - 1) & 1);
+    mbar_arrive_expect_tx(&full[s], tx_bytes);
+    copies(i, s, &full[s]);
+  }
+}
+
+#endif  // SAGE8_HAS_WGMMA
+
+template <int D, bool kCausal>
+__global__ void __launch_bounds__(kThreads, 1)
+    dv_wgmma_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
+#ifdef SAGE8_HAS_WGMMA
+  using L = DvLayout<D>;
+  extern __shared__ __align__(16) uint8_t smem_raw[];
+  uint8_t* smem = aligned_smem(smem_raw);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
+  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
+  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  run_roles(
+      full, empty, key_full, L::kStages,
+      [&] {
+        mbar_arrive_expect_tx(key_full, L::kKeyBytes);
+        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
+        const uint8_t* qg = reinterpret_cast<const uint8_t*>(b.q8) + (int64_t)bh * npad * D;
+        const uint8_t* dotg = reinterpret_cast<const uint8_t*>(b.dot) + (int64_t)bh * npad * D;
+        const float* sdog = b.sdo + (int64_t)bh * nb * D;
+        const float* lseg = b.lse2 + (int64_t)bh * npad;
+        produce<L::kStages>(full, empty, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
+          bulk_copy_to_smem(smem + L::kQ + s * L::kTile, qg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kDot + s * L::kTile, dotg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kSdo + s * D * 4, sdog + (int64_t)i * D, D * 4, bar);
+          bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
+        });
+      },
+      [&](int wg) { dv_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+#else
+  __trap();  // built without sm_90a: backward_uses_wgmma never selects this
+#endif
+}
+
+}  // namespace
+
+void launch_dv_wgmma_kernel(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
+  with_config(p, [&](auto d, auto, auto c) {
+    constexpr int kD = decltype(d)::value;
+    const auto kernel = dv_wgmma_kernel<kD, decltype(c)::value>;
+    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, DvLayout<kD>::kAllocBytes);
+    kernel<<<dim3(p.blocks(), p.batch_heads), kThreads, DvLayout<kD>::kAllocBytes, stream>>>(b, p.tokens, p.padded(),
+                                                                                            p.softmax_scale());
+  });
+  check_launch("sage8 wgmma backward dV kernel");
+}
+
+}  // namespace sage8_cuda

@@ -1,0 +1,187 @@
+// The fused backward on Hopper (sm_90a), with the numerics of backward.cu (both use backward_tile.cuh: dK and dV
+// bit for bit alike). Block size 128 only: a thread block owns one key block of 128 keys and walks the query
+// blocks i (from the diagonal when causal); the (query block, key block) tile is the reference's quantization
+// tile for P and dS. Three warpgroups:
+//   producer   one thread streams each query block's tiles into shared memory with bulk copies (the quantization
+//              passes wrote them as tile images, kernels.h), counted on `full` mbarriers; it refills a buffer once
+//              all consumer warps have arrived on its `empty` mbarrier (dv: a ring of stages; dkdq: two groups of
+//              single slots, released at different points of a block).
+//   consumers  two warpgroups of 64 keys each. A tile's scale needs the maximum over both warpgroups' halves, so
+//              they exchange it through shared memory once per tile.
+// The key block's K tile (and K^T for dQ) is copied once, on its own mbarrier. S^T = K Q^T reads K from shared
+// memory rather than registers: with K's fragments in registers, ptxas (nvcc 13.0) reused their registers inside the
+// loop at head_dim 128 (wrong results), and shared memory also leaves the registers to the accumulators.
+// At head_dim 128, as in backward.cu, two kernels, because the dK and dV accumulators with S and dP do not fit one
+// thread's registers; at head_dim 64 they do, and dkdq_kernel computes dV as well (from the P^T it has anyway):
+//   dv_kernel    S^T = K Q^T (wgmma), P^T, INT8 P^T (tile scale), dV += int32(P^T dO) sP sdO
+//                (wgmma, P^T from registers, dO^T perm32 from the stage).
+//   dkdq_kernel  dP^T = V dO^T (BF16 wgmma, both from shared memory) and S^T; dS^T = P^T (dP^T - delta), INT8
+//                per tile; dK += int32(dS^T Q) (wgmma, dS^T from registers, Q^T perm32); dS stored query-major by
+//                stmatrix.trans (keys in pairs16 order), then dQ += int32(dS K) by wgmma with both operands in
+//                shared memory (K^T in pairs16 order), staged in shared memory and added into dQ's fp32
+//                accumulator by a bulk reduction.
+//
+// This header holds what both kernels share: the thread roles, the maximum exchange, P's quantization and dV's
+// product (the dK/dQ kernel computes dV too at head_dim 64), and the epilogue. backward_dv_wgmma.cu and
+// backward_dkdq_wgmma.cu hold the kernels.
+#pragma once
+
+#include "backward_tile.cuh"
+#include "kernels.h"
+#include "wgmma.cuh"
+
+namespace sage8_cuda {
+namespace {
+
+constexpr int kBlock = 128;         // keys per thread block, queries per tile: the quantization block
+constexpr int kConsumers = 2;       // warpgroups of 64 keys
+constexpr int kThreads = 128 * (kConsumers + 1);
+constexpr int kConsumerWarps = 4 * kConsumers;
+
+#ifdef SAGE8_HAS_WGMMA
+
+// Where a thread stands: its warpgroup's 64 keys, its warp's 16, its two accumulator rows.
+struct Consumer {
+  int wg, warp, lane, gid, tq;
+  int j, bh, nb, k0;  // key block, (batch, head) row, blocks, first key of the block
+  int key0, key1;     // the thread's accumulator rows (keys)
+  __device__ Consumer(int wg_, int npad) {
+    wg = wg_;
+    const int tid = threadIdx.x % 128;
+    warp = warp_uniform(tid / 32);
+    lane = tid % 32;
+    gid = lane / 4;
+    tq = lane % 4;
+    j = blockIdx.x;
+    bh = blockIdx.y;
+    nb = npad / kBlock;
+    k0 = j * kBlock;
+    key0 = k0 + 64 * wg + 16 * warp + gid;
+    key1 = key0 + 8;
+  }
+  // The first query block that sees this key block.
+  __device__ int first_block(bool causal) const { return causal ? j : 0; }
+};
+
+// Descriptor of this warpgroup's 64 keys of the K tile [128][D] in shared memory (S^T's A operand).
+template <int D>
+__device__ inline uint64_t key_desc(const uint8_t* k_tile, const Consumer& c) {
+  return kmajor_desc(smem_addr(k_tile + 64 * c.wg * D), D);
+}
+
+// S^T = K Q^T for this warpgroup's 64 keys and a query block's 128 queries (issued, not waited for).
+template <int D>
+__device__ inline void scores_t(int (&acc)[kBlock / 8][4], uint64_t k_desc, uint64_t q_desc) {
+  wgmma_s8_ss_first(acc, k_desc, q_desc);
+#pragma unroll
+  for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(acc, k_desc + 2 * kk, q_desc + 2 * kk);
+}
+
+// Max of x and of y over both consumer warpgroups (named barrier 1). slots: a float2 per consumer warp, alternating
+// between two sets by tile so that a fast warp's next write cannot meet a slow warp's read.
+__device__ inline float2 consumers_max(float2 v, float2* slots, int tile, const Consumer& c) {
+  v = make_float2(warp_max(v.x), warp_max(v.y));
+  float2* set = slots + (tile & 1) * kConsumerWarps;
+  set[4 * c.wg + c.warp] = v;  // every lane stores the same value: no divergent branch
+  named_barrier_sync(1, 128 * kConsumers);
+  float2 m = set[0];
+#pragma unroll
+  for (int w = 1; w < kConsumerWarps; ++w) m = make_float2(fmaxf(m.x, set[w].x), fmaxf(m.y, set[w].y));
+  return m;
+}
+
+// The scale of a tile's INT8 quantization from its absolute maximum: x * inverse, then round; value = q * scale.
+struct TileScale {
+  float inverse, scale;
+  __device__ explicit TileScale(float amax) : inverse(amax > 0.f ? 127.f / amax : 0.f), scale(amax / 127.f) {}
+};
+
+// P^T in INT8 (tile scale), as A fragments of the P^T dO product (perm32).
+__device__ inline void quantize_p(uint32_t (&pf)[kBlock / 32][4], const float (&pt)[kBlock / 8][4], float inverse) {
+  uint32_t pq[kBlock / 8][4];
+#pragma unroll
+  for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
+#pragma unroll
+  for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(pf[kk], pq, kk);
+}
+
+// int32(P^T dO) for this warpgroup's 64 keys x D channels (issued and committed, not waited for).
+template <int D>
+__device__ inline void issue_pv(int (&pv)[D / 8][4], const uint32_t (&pf)[kBlock / 32][4], uint64_t dot_desc) {
+  wgmma_fence();
+  wgmma_s8_first(pv, pf[0], dot_desc);
+#pragma unroll
+  for (int kk = 1; kk < kBlock / 32; ++kk) wgmma_s8(pv, pf[kk], dot_desc + 2 * kk);
+  wgmma_commit();
+}
+
+// dV += int32(P^T dO) * sP * sdO[channel].
+template <int D>
+__device__ inline void fold_pv(float (&dv)[D / 8][4], const int (&pv)[D / 8][4], float p_scale, const float* sdo,
+                               const Consumer& c) {
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, sdo[8 * t + 2 * c.tq + (e & 1)]);
+}
+
+// A gradient's rows (this thread's two keys) to bf16 [bh][n][D].
+template <int D>
+__device__ inline void store_key_rows(uint16_t* out, const float (&g)[D / 8][4], const Consumer& c, int n) {
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int key = r == 0 ? c.key0 : c.key1;
+    if (key < n) {
+      uint16_t* dst = out + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
+#pragma unroll
+      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, g[t][2 * r], g[t][2 * r + 1]);
+    }
+  }
+}
+
+// The warp is done with what the empty barrier guards (a ring stage, or a group of slots).
+__device__ inline void release(uint64_t* empty, const Consumer& c) {
+  __syncwarp();
+  mbar_arrive_if(empty, c.lane == 0);
+}
+
+// Token block j's tile of a tile-layout INT8 tensor (token- or channel-major, kernels.h): 128 * D contiguous bytes.
+template <int D>
+__device__ inline const uint8_t* block_tile(const int8_t* x, int bh, int npad, int j) {
+  return reinterpret_cast<const uint8_t*>(x) + ((int64_t)bh * npad + (int64_t)j * kBlock) * D;
+}
+
+// Barrier set-up (the buffers' full and empty barriers, the key block's one-shot barrier) and the split into
+// producer and consumers, with the register budgets of forward_wgmma.cu:
+// 24 per producer thread, 240 per consumer thread (the role branch on a warp-uniform value, or ptxas would
+// neither apply them nor keep the wgmma pipelined).
+template <typename Produce, typename Consume>
+__device__ inline void run_roles(uint64_t* full, uint64_t* empty, uint64_t* key_full, int stages, Produce&& producer,
+                                 Consume&& consumer) {
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < stages; ++s) {
+      mbar_init(&full[s], 1);
+      mbar_init(&empty[s], kConsumerWarps);
+    }
+    mbar_init(key_full, 1);
+    fence_mbar_init();
+  }
+  __syncthreads();
+  const int wg = warp_uniform(threadIdx.x / 128);
+  if (wg == 0) {
+    shrink_registers<24>();
+    if (threadIdx.x == 0) producer();
+  } else {
+    grow_registers<240>();
+    consumer(wg - 1);
+  }
+}
+
+__device__ inline uint8_t* aligned_smem(uint8_t* raw) { return raw + ((1024 - (smem_addr(raw) & 1023)) & 1023); }
+
+#endif  // SAGE8_HAS_WGMMA
+
+}  // namespace
+}  // namespace sage8_cuda
