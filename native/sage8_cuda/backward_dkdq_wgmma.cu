@@ -64,8 +64,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   using L = DkdqLayout<D>;
   constexpr bool kFuseDv = L::kFuseDv;
   const Consumer c(wg, npad);
-  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);  // [A, B]
-  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  const Barriers bars = Barriers::of<L>(smem);  // full and empty: [A, B]
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   load_v_tile<D>(smem + L::kV, b, c, n);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
@@ -96,11 +95,11 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 #pragma unroll
     for (int e = 0; e < 4; ++e) dk[t][e] = dv[t][e] = 0.f;
 
-  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
+  mbar_wait(bars.key_full, 0);
   const int i_begin = c.first_block(kCausal);
   for (int i = i_begin; i < c.nb; ++i) {
     const uint32_t parity = (i - i_begin) & 1;
-    mbar_wait(&full[0], parity);
+    mbar_wait(&bars.full[0], parity);
 
     float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
     int acc[kBlock / 8][4];   // S^T
@@ -141,10 +140,10 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
         }
       }
     }
-    if (issuer) bulk_wait_read();  // the previous block's dQ reduction has read the staging (the barrier below tells all)
+    if (issuer) bulk_wait_read();  // the last block's dQ reduction has read the staging (the barrier tells all)
     const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, int(parity), c);
-    release(&empty[0], c);  // group A: the products that read it are done, and so is the dS phase
-    mbar_wait(&full[1], parity);
+    release(&bars.empty[0], c);  // group A: the products that read it are done, and so is the dS phase
+    mbar_wait(&bars.full[1], parity);
     const TileScale ds_q(maxima.x), p_q(maxima.y);
     const float inverse = ds_q.inverse, ds_scale = ds_q.scale;
     uint32_t pf[kBlock / 32][4];
@@ -169,8 +168,9 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
         // Matrix m of group g is n8 tile 4g + m; its element (key pair gid, query 2tq (+1)) is the byte pair
         // (key gid, key gid + 8), which pack_a's words hold side by side: dsf[g][0] has tiles 4g, 4g + 1 of row
         // gid, dsf[g][1] the same of row gid + 8 (and [2], [3] tiles 4g + 2, 4g + 3).
-        const uint32_t words[4] = {__byte_perm(dsf[g][0], dsf[g][1], 0x5140), __byte_perm(dsf[g][0], dsf[g][1], 0x7362),
-                                   __byte_perm(dsf[g][2], dsf[g][3], 0x5140), __byte_perm(dsf[g][2], dsf[g][3], 0x7362)};
+        const uint32_t words[4] = {
+            __byte_perm(dsf[g][0], dsf[g][1], 0x5140), __byte_perm(dsf[g][0], dsf[g][1], 0x7362),
+            __byte_perm(dsf[g][2], dsf[g][3], 0x5140), __byte_perm(dsf[g][2], dsf[g][3], 0x7362)};
         const int query = 32 * g + st_query;
         stmatrix_x4_trans(ds_s + query * kBlock + ((st_chunk ^ (query & 7)) << 4), words);
       }
@@ -229,7 +229,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       bulk_reduce_add_f32(b.dq_acc + ((int64_t)c.bh * npad + i * kBlock + 64 * c.wg) * D, staging, 64 * D * 4);
       bulk_commit();
     }
-    release(&empty[1], c);  // group B
+    release(&bars.empty[1], c);  // group B
   }
   if (issuer) bulk_wait();
 
@@ -246,32 +246,30 @@ __global__ void __launch_bounds__(kThreads, 1)
   using L = DkdqLayout<D>;
   extern __shared__ __align__(16) uint8_t smem_raw[];
   uint8_t* smem = aligned_smem(smem_raw);
-  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
-  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
-  uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
+  const Barriers bars = Barriers::of<L>(smem);
   const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
   run_roles(
-      full, empty, key_full, 2,  // groups A and B
+      bars, 2,  // groups A and B
       [&] {
-        mbar_arrive_expect_tx(key_full, L::kKeyBytes);
-        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
-        bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, key_full);
+        mbar_arrive_expect_tx(bars.key_full, L::kKeyBytes);
+        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, bars.key_full);
+        bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, bars.key_full);
         const uint8_t* dog = reinterpret_cast<const uint8_t*>(b.do_tiles) + (int64_t)bh * npad * D * 2;
         const float* lseg = b.lse2 + (int64_t)bh * npad;
         const float* deltag = b.delta + (int64_t)bh * npad;
         for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
-          if (u > 0) mbar_wait(&empty[0], (u - 1) & 1);
-          mbar_arrive_expect_tx(&full[0], L::kTxA);
-          bulk_copy_to_smem(smem + L::kQ, block_tile<D>(b.q8, bh, npad, i), L::kTile, &full[0]);
-          bulk_copy_to_smem(smem + L::kDo, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, &full[0]);
-          bulk_copy_to_smem(smem + L::kLse, lseg + (int64_t)i * kBlock, kBlock * 4, &full[0]);
-          bulk_copy_to_smem(smem + L::kDelta, deltag + (int64_t)i * kBlock, kBlock * 4, &full[0]);
-          if (u > 0) mbar_wait(&empty[1], (u - 1) & 1);
-          mbar_arrive_expect_tx(&full[1], L::kTxB);
-          bulk_copy_to_smem(smem + L::kQt, block_tile<D>(b.qt, bh, npad, i), L::kTile, &full[1]);
+          if (u > 0) mbar_wait(&bars.empty[0], (u - 1) & 1);
+          mbar_arrive_expect_tx(&bars.full[0], L::kTxA);
+          bulk_copy_to_smem(smem + L::kQ, block_tile<D>(b.q8, bh, npad, i), L::kTile, &bars.full[0]);
+          bulk_copy_to_smem(smem + L::kDo, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, &bars.full[0]);
+          bulk_copy_to_smem(smem + L::kLse, lseg + (int64_t)i * kBlock, kBlock * 4, &bars.full[0]);
+          bulk_copy_to_smem(smem + L::kDelta, deltag + (int64_t)i * kBlock, kBlock * 4, &bars.full[0]);
+          if (u > 0) mbar_wait(&bars.empty[1], (u - 1) & 1);
+          mbar_arrive_expect_tx(&bars.full[1], L::kTxB);
+          bulk_copy_to_smem(smem + L::kQt, block_tile<D>(b.qt, bh, npad, i), L::kTile, &bars.full[1]);
           if constexpr (L::kFuseDv) {
-            bulk_copy_to_smem(smem + L::kDot, block_tile<D>(b.dot, bh, npad, i), L::kTile, &full[1]);
-            bulk_copy_to_smem(smem + L::kSdo, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, &full[1]);
+            bulk_copy_to_smem(smem + L::kDot, block_tile<D>(b.dot, bh, npad, i), L::kTile, &bars.full[1]);
+            bulk_copy_to_smem(smem + L::kSdo, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, &bars.full[1]);
           }
         }
       },

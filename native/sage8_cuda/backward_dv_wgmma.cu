@@ -32,8 +32,7 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
                                   float softmax_scale) {
   using L = DvLayout<D>;
   const Consumer c(wg, npad);
-  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
-  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
+  const Barriers bars = Barriers::of<L>(smem);
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
   const float* sqg = b.sq + (int64_t)c.bh * c.nb;
@@ -48,11 +47,11 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
 #pragma unroll
     for (int e = 0; e < 4; ++e) dv[t][e] = 0.f;
 
-  mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kKeyFull), 0);
+  mbar_wait(bars.key_full, 0);
   const int i_begin = c.first_block(kCausal);
   for (int i = i_begin; i < c.nb; ++i) {
     const int u = i - i_begin, s = u % L::kStages;
-    mbar_wait(&full[s], (u / L::kStages) & 1);
+    mbar_wait(&bars.full[s], (u / L::kStages) & 1);
 
     int acc[kBlock / 8][4];  // S^T: this warpgroup's 64 keys x 128 queries
     wgmma_fence();
@@ -86,20 +85,19 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
     fence_registers(pv);
     fence_registers(pf);
     fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
-    release(&empty[s], c);
+    release(&bars.empty[s], c);
   }
   store_key_rows<D>(b.dv, dv, c, n);
 }
 
 // The producer's loop: query block i's copies into stage (i - first) % Stages once the consumers released it.
 template <int Stages, typename Copies>
-__device__ inline void produce(uint64_t* full, uint64_t* empty, int first, int nb, uint32_t tx_bytes,
-                               Copies&& copies) {
+__device__ inline void produce(const Barriers& bars, int first, int nb, uint32_t tx_bytes, Copies&& copies) {
   for (int i = first; i < nb; ++i) {
     const int u = i - first, s = u % Stages;
-    if (u >= Stages) mbar_wait(&empty[s], (u / Stages - 1) & 1);
-    mbar_arrive_expect_tx(&full[s], tx_bytes);
-    copies(i, s, &full[s]);
+    if (u >= Stages) mbar_wait(&bars.empty[s], (u / Stages - 1) & 1);
+    mbar_arrive_expect_tx(&bars.full[s], tx_bytes);
+    copies(i, s, &bars.full[s]);
   }
 }
 
@@ -112,20 +110,18 @@ __global__ void __launch_bounds__(kThreads, 1)
   using L = DvLayout<D>;
   extern __shared__ __align__(16) uint8_t smem_raw[];
   uint8_t* smem = aligned_smem(smem_raw);
-  uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
-  uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
-  uint64_t* key_full = reinterpret_cast<uint64_t*>(smem + L::kKeyFull);
+  const Barriers bars = Barriers::of<L>(smem);
   const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
   run_roles(
-      full, empty, key_full, L::kStages,
+      bars, L::kStages,
       [&] {
-        mbar_arrive_expect_tx(key_full, L::kKeyBytes);
-        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, key_full);
+        mbar_arrive_expect_tx(bars.key_full, L::kKeyBytes);
+        bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, bars.key_full);
         const uint8_t* qg = reinterpret_cast<const uint8_t*>(b.q8) + (int64_t)bh * npad * D;
         const uint8_t* dotg = reinterpret_cast<const uint8_t*>(b.dot) + (int64_t)bh * npad * D;
         const float* sdog = b.sdo + (int64_t)bh * nb * D;
         const float* lseg = b.lse2 + (int64_t)bh * npad;
-        produce<L::kStages>(full, empty, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
+        produce<L::kStages>(bars, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
           bulk_copy_to_smem(smem + L::kQ + s * L::kTile, qg + (int64_t)i * L::kTile, L::kTile, bar);
           bulk_copy_to_smem(smem + L::kDot + s * L::kTile, dotg + (int64_t)i * L::kTile, L::kTile, bar);
           bulk_copy_to_smem(smem + L::kSdo + s * D * 4, sdog + (int64_t)i * D, D * 4, bar);

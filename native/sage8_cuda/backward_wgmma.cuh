@@ -153,19 +153,31 @@ __device__ inline const uint8_t* block_tile(const int8_t* x, int bh, int npad, i
   return reinterpret_cast<const uint8_t*>(x) + ((int64_t)bh * npad + (int64_t)j * kBlock) * D;
 }
 
+// A kernel's mbarriers, where its shared-memory layout L puts them: full[] and empty[] per buffer (a ring stage or a
+// group of slots) and the key block's one-shot key_full.
+struct Barriers {
+  uint64_t* full;
+  uint64_t* empty;
+  uint64_t* key_full;
+  template <typename L>
+  __device__ static Barriers of(uint8_t* smem) {
+    return {reinterpret_cast<uint64_t*>(smem + L::kFull), reinterpret_cast<uint64_t*>(smem + L::kEmpty),
+            reinterpret_cast<uint64_t*>(smem + L::kKeyFull)};
+  }
+};
+
 // Barrier set-up (the buffers' full and empty barriers, the key block's one-shot barrier) and the split into
 // producer and consumers, with the register budgets of forward_wgmma.cu:
 // 24 per producer thread, 240 per consumer thread (the role branch on a warp-uniform value, or ptxas would
 // neither apply them nor keep the wgmma pipelined).
 template <typename Produce, typename Consume>
-__device__ inline void run_roles(uint64_t* full, uint64_t* empty, uint64_t* key_full, int stages, Produce&& producer,
-                                 Consume&& consumer) {
+__device__ inline void run_roles(const Barriers& bars, int stages, Produce&& producer, Consume&& consumer) {
   if (threadIdx.x == 0) {
     for (int s = 0; s < stages; ++s) {
-      mbar_init(&full[s], 1);
-      mbar_init(&empty[s], kConsumerWarps);
+      mbar_init(&bars.full[s], 1);
+      mbar_init(&bars.empty[s], kConsumerWarps);
     }
-    mbar_init(key_full, 1);
+    mbar_init(bars.key_full, 1);
     fence_mbar_init();
   }
   __syncthreads();
