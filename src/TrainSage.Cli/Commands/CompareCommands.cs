@@ -1,6 +1,5 @@
 using System.CommandLine;
 using TrainSage.Training;
-using TrainSage.Training.Recipes;
 using TrainSage.Training.Reports;
 
 namespace TrainSage.Cli.Commands;
@@ -20,14 +19,17 @@ public static class CompareCommands
         var command = new Command("compare", "Run a recipe with each attention backend and plot the loss curves against each other.") { recipe, backends, set, output };
         command.SetAction(parse =>
         {
+            var recipePath = parse.GetValue(recipe)!;
+            var sets = parse.GetValue(set)!;
+            if (TrainCommands.TryLoad(recipePath, sets) is not { } baseLoaded) return TrainCommands.BadRecipeExitCode;
             var runs = new List<(string Label, string Folder)>();
-            var baseLoaded = RecipeLoader.Load(parse.GetValue(recipe)!, parse.GetValue(set));
             foreach (var backend in parse.GetValue(backends)!)
             {
-                var overrides = parse.GetValue(set)!.Concat([$"model.attention.default={backend}", $"name={baseLoaded.Recipe.Name}-{backend}"]).ToList();
-                var code = TrainCommands.Run(parse.GetValue(recipe)!, overrides, new TrainerOptions());
+                var overrides = sets.Concat([$"model.attention.default={backend}", $"name={baseLoaded.Recipe.Name}-{backend}"]).ToList();
+                if (TrainCommands.TryLoad(recipePath, overrides) is not { } loaded) return TrainCommands.BadRecipeExitCode;
+                var code = TrainCommands.RunLoaded(loaded, new TrainerOptions());
                 if (code != 0) return code;
-                runs.Add((backend, RecipeLoader.Load(parse.GetValue(recipe)!, overrides).RunDirectory));
+                runs.Add((backend, loaded.RunDirectory));
             }
             var folder = parse.GetValue(output) ?? baseLoaded.Resolve(Path.Combine(baseLoaded.Recipe.OutDir, baseLoaded.Recipe.Name + "-compare"));
             LossCurveReport.Write(folder, baseLoaded.Recipe.Name, runs, $"trainsage compare {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}");

@@ -47,21 +47,25 @@ public static class TrainCommands
     }
 
     /// <summary>Loads the recipe, builds the host and runs the trainer; returns the process exit code.</summary>
-    public static int Run(string recipePath, IReadOnlyList<string> overrides, TrainerOptions options)
+    public static int Run(string recipePath, IReadOnlyList<string> overrides, TrainerOptions options) =>
+        TryLoad(recipePath, overrides) is { } loaded ? RunLoaded(loaded, options) : BadRecipeExitCode;
+
+    /// <summary>The exit code of a recipe that does not load.</summary>
+    public const int BadRecipeExitCode = 2;
+
+    /// <summary>The loaded recipe, or null after logging why it does not load (a bad key or value, a missing file).</summary>
+    public static LoadedRecipe? TryLoad(string recipePath, IReadOnlyList<string> overrides)
     {
-        var rank = Logging.RankFromEnvironment();
-        LoadedRecipe loaded;
         try
         {
-            loaded = RecipeLoader.Load(recipePath, overrides);
+            return RecipeLoader.Load(recipePath, overrides);
         }
         catch (Exception e) when (e is RecipeException or FileNotFoundException)
         {
-            using var console = Logging.Create(rank, logFile: null);
+            using var console = Logging.Create(Logging.RankFromEnvironment(), logFile: null);
             console.Error("{Message}", e.Message);
-            return 2;
+            return null;
         }
-        return RunLoaded(loaded, options);
     }
 
     public static int RunLoaded(LoadedRecipe loaded, TrainerOptions options)
