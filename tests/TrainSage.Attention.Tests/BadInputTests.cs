@@ -26,18 +26,18 @@ public class BadInputTests
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
+    // The shape checks are shared by every backend; dtype support, head dims and finiteness are sage8's own.
+    private static readonly string[] SharedCases =
+        ["3-D query", "dtypes differ", "key and value lengths differ", "head dims differ", "batches differ", "heads not a multiple", "empty sequence"];
+
+    private static readonly string[] Sage8OnlyCases = ["head dim too large", "float64", "NaN in query", "Inf in value"];
+
+    public static TheoryData<string> Sage8Cases => new(SharedCases.Concat(Sage8OnlyCases));
+
+    public static TheoryData<string> ShapeCases => new(SharedCases);
+
     [Theory]
-    [InlineData("3-D query")]
-    [InlineData("dtypes differ")]
-    [InlineData("key and value lengths differ")]
-    [InlineData("head dims differ")]
-    [InlineData("batches differ")]
-    [InlineData("heads not a multiple")]
-    [InlineData("empty sequence")]
-    [InlineData("head dim too large")]
-    [InlineData("float64")]
-    [InlineData("NaN in query")]
-    [InlineData("Inf in value")]
+    [MemberData(nameof(Sage8Cases))]
     public void Sage8_rejects(string name)
     {
         using var scope = torch.NewDisposeScope();
@@ -47,15 +47,8 @@ public class BadInputTests
         Assert.Equal([1L, 2, 64, 64], Sage8.Attention(Ones(), Ones(), Ones(), Defaults).shape); // the next call works
     }
 
-    // The shape checks are shared by every backend; dtype support, head dims and finiteness are sage8's own.
     [Theory]
-    [InlineData("3-D query")]
-    [InlineData("dtypes differ")]
-    [InlineData("key and value lengths differ")]
-    [InlineData("head dims differ")]
-    [InlineData("batches differ")]
-    [InlineData("heads not a multiple")]
-    [InlineData("empty sequence")]
+    [MemberData(nameof(ShapeCases))]
     public void Math_and_flash_reject(string name)
     {
         using var scope = torch.NewDisposeScope();
