@@ -28,16 +28,15 @@ public static class FusedAgreement
             using var sample = AttentionSample.Create(family, 1, 4, seqLen, headDim, 7, device);
             // The kernels read bf16: give both paths the same bf16-representable values.
             Tensor Bf16(Tensor t) => t.to(ScalarType.BFloat16).to(ScalarType.Float32);
-            var (q, k, v, dO) = (Bf16(sample.Query), Bf16(sample.Key), Bf16(sample.Value), Bf16(sample.GradOutput));
+            var bf16 = new AttentionSample(Bf16(sample.Query), Bf16(sample.Key), Bf16(sample.Value), Bf16(sample.GradOutput), sample.Causal);
 
-            var (refO, refLse) = Sage8.Forward(q, k, v, options, sample.Causal);
-            var (refDq, refDk, refDv) = Sage8.Backward(q, k, v, refO, refLse, dO, options, sample.Causal);
+            var (refO, refLse) = Sage8.Forward(bf16.Query, bf16.Key, bf16.Value, options, bf16.Causal);
+            var (refDq, refDk, refDv) = Sage8.Backward(bf16.Query, bf16.Key, bf16.Value, refO, refLse, bf16.GradOutput, options, bf16.Causal);
+            var reference = new AttentionResult(refO, refDq, refDk, refDv);
 
-            var (fq, fk, fv) = (q.detach().requires_grad_(), k.detach().requires_grad_(), v.detach().requires_grad_());
-            var fusedO = Sage8.Attention(fq, fk, fv, options, sample.Causal);
-            fusedO.backward(dO);
-            foreach (var (name, fused, reference) in new[] { ("O", fusedO.detach(), refO), ("dQ", fq.grad!, refDq), ("dK", fk.grad!, refDk), ("dV", fv.grad!, refDv) })
-                rows.Add(new FusedAgreementRow(AttentionSample.NameOf(family), headDim, seqLen, name, ErrorMetrics.Of(fused, reference).RelL2));
+            var metrics = AttentionResult.Compute(new Sage8Attention(options), bf16).CompareTo(reference);
+            for (var t = 0; t < metrics.Length; t++)
+                rows.Add(new FusedAgreementRow(AttentionSample.NameOf(family), headDim, seqLen, AttentionResult.TensorNames[t], metrics[t].RelL2));
         }
         return rows;
     }
