@@ -18,7 +18,7 @@ public static class AttentionInputs
 
     /// <summary>key or value [batch, kv_heads, tokens, head_dim] repeated to [batch, heads, tokens, head_dim]:
     /// query head h uses K/V head h / (heads / kv_heads), as in repeat_interleave.</summary>
-    internal static Tensor RepeatKvHeads(Tensor x, long heads)
+    public static Tensor RepeatKvHeads(Tensor x, long heads)
     {
         var s = x.shape;
         if (s[1] == heads) return x.alias();

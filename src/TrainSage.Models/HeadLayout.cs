@@ -16,14 +16,4 @@ internal static class HeadLayout
         using var swapped = y.transpose(1, 2);
         return swapped.reshape(batch, tokens, heads * headDim);
     }
-
-    /// <summary>Repeats each key/value head for the query heads that share it: head h reads kv head h / repeats (HF's repeat_kv).</summary>
-    public static Tensor RepeatKv(Tensor x, long repeats)
-    {
-        if (repeats == 1) return x.alias();
-        var (batch, kvHeads, tokens, headDim) = (x.size(0), x.size(1), x.size(2), x.size(3));
-        using var widened = x.unsqueeze(2);
-        using var expanded = widened.expand(batch, kvHeads, repeats, tokens, headDim);
-        return expanded.reshape(batch, kvHeads * repeats, tokens, headDim);
-    }
 }

@@ -1,3 +1,4 @@
+using TrainSage.Attention;
 using TrainSage.Torch.Modules;
 
 namespace TrainSage.Models;
@@ -54,7 +55,7 @@ internal sealed class LlamaAttention : DecoderSublayer
         var sin = context.RopeSin!;
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
-        var y = attention.forward(q, HeadLayout.RepeatKv(k, heads / kvHeads), HeadLayout.RepeatKv(v, heads / kvHeads));
+        var y = attention.forward(q, AttentionInputs.RepeatKvHeads(k, heads), AttentionInputs.RepeatKvHeads(v, heads));
         return Project(o_proj, HeadLayout.Merge(y), context).MoveToOuterScope();
     }
 }
