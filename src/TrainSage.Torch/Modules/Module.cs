@@ -141,6 +141,4 @@ public abstract class Module : IDisposable
 public abstract class Module<TInput, TOutput> : Module
 {
     public abstract TOutput forward(TInput input);
-
-    public TOutput call(TInput input) => forward(input);
 }
