@@ -54,7 +54,7 @@ public class TargetTests
     }
 
     // How much INT8 dP hurts depends on the draw: its relative error grows with the largest dO and V channel
-    // scales, so with one head per draw the ratio spans about 1.1x to 17x (NUMERICS.md, "Ablations"). The
+    // scales, so the ratio spans 1.45x to 18.6x in the accuracy reports (NUMERICS.md, "What each choice buys"). The
     // assertion is on the geometric mean over eight fixed draws.
     [Theory]
     [InlineData(64)]
