@@ -90,9 +90,7 @@ public sealed class NcclProcessGroup : IProcessGroup
 
     private void ThrowIfAnyRankFailed(string? failure)
     {
-        using var scope = torch.NewDisposeScope();
-        var flags = mpi.AllGather(torch.tensor(new long[] { failure is null ? 0 : 1 }, 1)).ToArray<long>();
-        var failed = Enumerable.Range(0, flags.Length).Where(r => flags[r] != 0).ToArray();
+        var failed = mpi.RanksWhere(failure is not null);
         if (failed.Length == 0) return;
         var detail = failure ?? $"see the log of rank {failed[0]} for the cause";
         throw new DistributedException($"rank(s) {string.Join(", ", failed)} could not set up NCCL: {detail}");

@@ -23,15 +23,20 @@ public static class ProcessGroupExtensions
     public static void EnsureSameOnAllRanks(this IProcessGroup group, string value, string what)
     {
         var reference = group.Broadcast(value);
-        using var scope = torch.NewDisposeScope();
-        var differs = torch.tensor(new long[] { reference == value ? 0 : 1 }, 1);
-        var flags = group.AllGather(differs).ToArray<long>();
-        var ranks = Enumerable.Range(0, flags.Length).Where(r => flags[r] != 0).ToArray();
+        var ranks = group.RanksWhere(reference != value);
         if (ranks.Length == 0) return;
         throw new DistributedException(
             $"the {what} differs across ranks: rank{(ranks.Length > 1 ? "s" : "")} {string.Join(", ", ranks)} " +
             $"{(ranks.Length > 1 ? "have" : "has")} a different {what} from rank 0 ('{reference}'; rank {group.Rank} has " +
             $"'{value}'). Start every rank with the same {what}: the same recipe file and code on every machine.");
+    }
+
+    /// <summary>The ranks that passed true, in rank order; every rank gets the same list (one all-gather).</summary>
+    internal static int[] RanksWhere(this IProcessGroup group, bool flagged)
+    {
+        using var scope = torch.NewDisposeScope();
+        var flags = group.AllGather(torch.tensor(new long[] { flagged ? 1 : 0 }, 1)).ToArray<long>();
+        return Enumerable.Range(0, flags.Length).Where(r => flags[r] != 0).ToArray();
     }
 
     /// <summary>The per-rank share of a global batch; the global batch must divide evenly among the ranks.</summary>
