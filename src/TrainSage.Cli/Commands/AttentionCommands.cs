@@ -28,12 +28,9 @@ public static class AttentionCommands
                 Batch = parse.GetValue(batch),
                 Heads = parse.GetValue(heads),
             };
-            var command = "trainsage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-            var report = AccuracyRunner.Run(options, command, m => logger.Information("{Message}", m));
+            var report = AccuracyRunner.Run(options, ReportFiles.CommandLine, m => logger.Information("{Message}", m));
             var path = parse.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            File.WriteAllText(path + ".json", report.ToJson());
-            File.WriteAllText(path + ".md", report.ToMarkdown());
+            ReportFiles.WriteJsonAndMarkdown(path, report.ToJson(), report.ToMarkdown());
             logger.Information("wrote {Json} and {Md}", path + ".json", path + ".md");
             return 0;
         });
@@ -57,10 +54,9 @@ public static class AttentionCommands
                 logger.Error("{Message}", e.Message);
                 return 2;
             }
-            var command = "trainsage " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
-            var path = parse.GetValue(fusedOutput)!;
-            File.WriteAllText(path + ".json", FusedAgreement.ToJson(rows, command, device.ToString()));
-            File.WriteAllText(path + ".md", FusedAgreement.ToMarkdown(rows, command, device.ToString()));
+            var command = ReportFiles.CommandLine;
+            ReportFiles.WriteJsonAndMarkdown(parse.GetValue(fusedOutput)!,
+                FusedAgreement.ToJson(rows, command, device.ToString()), FusedAgreement.ToMarkdown(rows, command, device.ToString()));
             var worst = rows.Max(r => r.RelL2);
             logger.Information("worst relative L2 {Worst:E2} (target 1e-2)", worst);
             return worst <= 1e-2 ? 0 : 1;

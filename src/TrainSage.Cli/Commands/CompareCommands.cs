@@ -32,7 +32,7 @@ public static class CompareCommands
                 runs.Add((backend, loaded.RunDirectory));
             }
             var folder = parse.GetValue(output) ?? baseLoaded.Resolve(Path.Combine(baseLoaded.Recipe.OutDir, baseLoaded.Recipe.Name + "-compare"));
-            LossCurveReport.Write(folder, baseLoaded.Recipe.Name, runs, $"trainsage compare {string.Join(' ', Environment.GetCommandLineArgs().Skip(2))}");
+            LossCurveReport.Write(folder, baseLoaded.Recipe.Name, runs, ReportFiles.CommandLine);
             Console.WriteLine($"loss curves: {Path.Combine(folder, LossCurveReport.ImageFile)}");
             return 0;
         });
