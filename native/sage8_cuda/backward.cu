@@ -71,6 +71,22 @@ struct KeyBlock {
   }
 };
 
+// The query blocks are double-buffered: starts block i + 1's copies into the other stage (load_query_block(i, stage)
+// issues them), waits for block i's, and returns block i's stage, the thread block's barrier included.
+template <typename Load>
+__device__ inline int await_query_block(int i, int i_begin, int nb, Load&& load_query_block) {
+  const int stage = (i - i_begin) & 1;
+  if (i + 1 < nb) {
+    load_query_block(i + 1, stage ^ 1);
+    cp_async_commit();
+    cp_async_wait<1>();
+  } else {
+    cp_async_wait<0>();
+  }
+  __syncthreads();
+  return stage;
+}
+
 template <int D, int BLK, bool kCausal>
 __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
   using S = DvSmem<D, BLK>;
@@ -111,15 +127,7 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
   uint32_t kf[D / 32][4];
 
   for (int i = i_begin; i < kb.nb; ++i) {
-    const int stage = (i - i_begin) & 1;
-    if (i + 1 < kb.nb) {
-      load_query_block(i + 1, stage ^ 1);
-      cp_async_commit();
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
-    __syncthreads();
+    const int stage = await_query_block(i, i_begin, kb.nb, load_query_block);
     if (i == i_begin) {
 #pragma unroll
       for (int kk = 0; kk < D / 32; ++kk) load_a(kf[kk], k_s, S::kQStride, 16 * kb.warp, 32 * kk, kb.lane);
@@ -160,17 +168,10 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
 #pragma unroll
       for (int e = 0; e < 4; ++e) p_max = fmaxf(p_max, pt[t][e]);
     p_max = block_max<kWarps>(p_max, red, kb.warp, kb.lane);
-    const float inverse = p_max > 0.f ? 127.f / p_max : 0.f, p_scale = p_max / 127.f;
+    const Int8Scale p_q(p_max);
+    const float p_scale = p_q.scale;
     uint32_t pf[BLK / 32][4];
-    {
-      uint32_t pq[BLK / 8][4];
-#pragma unroll
-      for (int t = 0; t < BLK / 8; ++t)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
-#pragma unroll
-      for (int kk = 0; kk < BLK / 32; ++kk) pack_a(pf[kk], pq, kk);
-    }
+    quantize_to_a(pf, pt, p_q.inverse);
 
     const uint8_t* dot = do_s + stage * D * S::kTStride;
     const float* sdo = sdo_s + stage * D;
@@ -194,15 +195,7 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
     __syncthreads();
   }
 
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int key = r == 0 ? kb.key0 : kb.key1;
-    if (key < n) {
-      uint16_t* dst = b.dv + ((int64_t)kb.bh * n + key) * D + 2 * kb.tq;
-#pragma unroll
-      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, dv[t][2 * r], dv[t][2 * r + 1]);
-    }
-  }
+  store_key_rows<D>(b.dv + (int64_t)kb.bh * n * D, dv, kb.key0, n, kb.tq);
 }
 
 template <int D, int BLK, bool kCausal>
@@ -256,15 +249,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
   uint32_t kf[D / 32][4];
 
   for (int i = i_begin; i < kb.nb; ++i) {
-    const int stage = (i - i_begin) & 1;
-    if (i + 1 < kb.nb) {
-      load_query_block(i + 1, stage ^ 1);
-      cp_async_commit();
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
-    __syncthreads();
+    const int stage = await_query_block(i, i_begin, kb.nb, load_query_block);
     if (i == i_begin) {  // K's tile shares its space with dS, first written after the block_max barrier below
 #pragma unroll
       for (int kk = 0; kk < D / 32; ++kk) load_a(kf[kk], ds_s, S::kQStride, 16 * kb.warp, 32 * kk, kb.lane);
@@ -321,7 +306,8 @@ __global__ void __launch_bounds__(2 * BLK, 1)
         }
     }
     ds_max = block_max<kWarps>(ds_max, red, kb.warp, kb.lane);
-    const float inverse = ds_max > 0.f ? 127.f / ds_max : 0.f, ds_scale = ds_max / 127.f;
+    const Int8Scale ds_q(ds_max);
+    const float inverse = ds_q.inverse, ds_scale = ds_q.scale;
 
     // INT8 dS^T: as A fragments (rows keys) for dK, and query-major in shared memory for dQ.
     uint32_t dsf[BLK / 32][4];
@@ -389,15 +375,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
     __syncthreads();
   }
 
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int key = r == 0 ? kb.key0 : kb.key1;
-    if (key < n) {
-      uint16_t* dst = b.dk + ((int64_t)kb.bh * n + key) * D + 2 * kb.tq;
-#pragma unroll
-      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, dk[t][2 * r], dk[t][2 * r + 1]);
-    }
-  }
+  store_key_rows<D>(b.dk + (int64_t)kb.bh * n * D, dk, kb.key0, n, kb.tq);
 }
 
 template <typename Kernel>

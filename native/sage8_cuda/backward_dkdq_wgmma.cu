@@ -144,36 +144,28 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, int(parity), c);
     release(&bars.empty[0], c);  // group A: the products that read it are done, and so is the dS phase
     mbar_wait(&bars.full[1], parity);
-    const TileScale ds_q(maxima.x), p_q(maxima.y);
-    const float inverse = ds_q.inverse, ds_scale = ds_q.scale;
+    const Int8Scale ds_q(maxima.x), p_q(maxima.y);
+    const float ds_scale = ds_q.scale;
     uint32_t pf[kBlock / 32][4];
     int pv[D / 8][4];
     if constexpr (kFuseDv) {  // dV's product first: the tensor cores run it while dS is quantized below
-      quantize_p(pf, pt, p_q.inverse);
+      quantize_to_a(pf, pt, p_q.inverse);
       issue_pv<D>(pv, pf, dot_desc);
     }
 
     // INT8 dS^T: A fragments for dK (perm32), and query-major into shared memory for dQ (pairs16).
     uint32_t dsf[kBlock / 32][4];
-    {
-      uint32_t q8[kBlock / 8][4];
+    quantize_to_a(dsf, ds, ds_q.inverse);
 #pragma unroll
-      for (int t = 0; t < kBlock / 8; ++t)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) q8[t][e] = s8_bits(__fmul_rn(ds[t][e], inverse));
-#pragma unroll
-      for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(dsf[kk], q8, kk);
-#pragma unroll
-      for (int g = 0; g < kBlock / 32; ++g) {
-        // Matrix m of group g is n8 tile 4g + m; its element (key pair gid, query 2tq (+1)) is the byte pair
-        // (key gid, key gid + 8), which pack_a's words hold side by side: dsf[g][0] has tiles 4g, 4g + 1 of row
-        // gid, dsf[g][1] the same of row gid + 8 (and [2], [3] tiles 4g + 2, 4g + 3).
-        const uint32_t words[4] = {
-            __byte_perm(dsf[g][0], dsf[g][1], 0x5140), __byte_perm(dsf[g][0], dsf[g][1], 0x7362),
-            __byte_perm(dsf[g][2], dsf[g][3], 0x5140), __byte_perm(dsf[g][2], dsf[g][3], 0x7362)};
-        const int query = 32 * g + st_query;
-        stmatrix_x4_trans(ds_s + query * kBlock + ((st_chunk ^ (query & 7)) << 4), words);
-      }
+    for (int g = 0; g < kBlock / 32; ++g) {
+      // Matrix m of group g is n8 tile 4g + m; its element (key pair gid, query 2tq (+1)) is the byte pair
+      // (key gid, key gid + 8), which pack_a's words hold side by side: dsf[g][0] has tiles 4g, 4g + 1 of row
+      // gid, dsf[g][1] the same of row gid + 8 (and [2], [3] tiles 4g + 2, 4g + 3).
+      const uint32_t words[4] = {
+          __byte_perm(dsf[g][0], dsf[g][1], 0x5140), __byte_perm(dsf[g][0], dsf[g][1], 0x7362),
+          __byte_perm(dsf[g][2], dsf[g][3], 0x5140), __byte_perm(dsf[g][2], dsf[g][3], 0x7362)};
+      const int query = 32 * g + st_query;
+      stmatrix_x4_trans(ds_s + query * kBlock + ((st_chunk ^ (query & 7)) << 4), words);
     }
     fence_proxy_async();
 
@@ -233,8 +225,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   }
   if (issuer) bulk_wait();
 
-  store_key_rows<D>(b.dk, dk, c, n);
-  if constexpr (kFuseDv) store_key_rows<D>(b.dv, dv, c, n);
+  store_key_rows<D>(b.dk + (int64_t)c.bh * n * D, dk, c.key0, n, c.tq);
+  if constexpr (kFuseDv) store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
 }
 
 #endif  // SAGE8_HAS_WGMMA
@@ -293,13 +285,7 @@ void with_dkdq_kernel(const Problem& p, F&& f) {
 bool backward_uses_wgmma(const Problem& p) {
   if (!p.options.wgmma_backward || p.options.block_size != kBlock) return false;
   bool sm90a = false;
-  with_dkdq_kernel(p, [&](auto kernel, int, bool) {
-    cudaFuncAttributes attr{};
-    if (cudaFuncGetAttributes(&attr, kernel) == cudaSuccess)
-      sm90a = attr.binaryVersion == 90;  // the sm_90a machine code runs on compute capability 9.0 only
-    else
-      cudaGetLastError();  // a failed query means no, not an error for the next launch to report
-  });
+  with_dkdq_kernel(p, [&](auto kernel, int, bool) { sm90a = runs_sm90a(kernel); });
   return sm90a;
 }
 

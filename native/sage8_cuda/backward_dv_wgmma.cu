@@ -76,9 +76,9 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
         p_max = fmaxf(p_max, pt[t][e]);
       }
     }
-    const TileScale p_q(consumers_max(make_float2(p_max, 0.f), max_slots, u, c).x);
+    const Int8Scale p_q(consumers_max(make_float2(p_max, 0.f), max_slots, u, c).x);
     uint32_t pf[kBlock / 32][4];
-    quantize_p(pf, pt, p_q.inverse);
+    quantize_to_a(pf, pt, p_q.inverse);
     int pv[D / 8][4];
     issue_pv<D>(pv, pf, dot_desc + s * kStageDesc);
     wgmma_wait<0>();
@@ -87,7 +87,7 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
     fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
     release(&bars.empty[s], c);
   }
-  store_key_rows<D>(b.dv, dv, c, n);
+  store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
 }
 
 // The producer's loop: query block i's copies into stage (i - first) % Stages once the consumers released it.

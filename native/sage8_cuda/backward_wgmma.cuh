@@ -21,8 +21,8 @@
 //                shared memory (K^T in pairs16 order), staged in shared memory and added into dQ's fp32
 //                accumulator by a bulk reduction.
 //
-// This header holds what both kernels share: the thread roles, the maximum exchange, P's quantization and dV's
-// product (the dK/dQ kernel computes dV too at head_dim 64), and the epilogue. backward_dv_wgmma.cu and
+// This header holds what both kernels share: the thread roles, the maximum exchange and dV's product (the dK/dQ
+// kernel computes dV too at head_dim 64). backward_dv_wgmma.cu and
 // backward_dkdq_wgmma.cu hold the kernels.
 #pragma once
 
@@ -90,23 +90,6 @@ __device__ inline float2 consumers_max(float2 v, float2* slots, int tile, const 
   return m;
 }
 
-// The scale of a tile's INT8 quantization from its absolute maximum: x * inverse, then round; value = q * scale.
-struct TileScale {
-  float inverse, scale;
-  __device__ explicit TileScale(float amax) : inverse(amax > 0.f ? 127.f / amax : 0.f), scale(amax / 127.f) {}
-};
-
-// P^T in INT8 (tile scale), as A fragments of the P^T dO product (perm32).
-__device__ inline void quantize_p(uint32_t (&pf)[kBlock / 32][4], const float (&pt)[kBlock / 8][4], float inverse) {
-  uint32_t pq[kBlock / 8][4];
-#pragma unroll
-  for (int t = 0; t < kBlock / 8; ++t)
-#pragma unroll
-    for (int e = 0; e < 4; ++e) pq[t][e] = s8_bits(__fmul_rn(pt[t][e], inverse));
-#pragma unroll
-  for (int kk = 0; kk < kBlock / 32; ++kk) pack_a(pf[kk], pq, kk);
-}
-
 // int32(P^T dO) for this warpgroup's 64 keys x D channels (issued and committed, not waited for).
 template <int D>
 __device__ inline void issue_pv(int (&pv)[D / 8][4], const uint32_t (&pf)[kBlock / 32][4], uint64_t dot_desc) {
@@ -125,20 +108,6 @@ __device__ inline void fold_pv(float (&dv)[D / 8][4], const int (&pv)[D / 8][4],
   for (int t = 0; t < D / 8; ++t)
 #pragma unroll
     for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, sdo[8 * t + 2 * c.tq + (e & 1)]);
-}
-
-// A gradient's rows (this thread's two keys) to bf16 [bh][n][D].
-template <int D>
-__device__ inline void store_key_rows(uint16_t* out, const float (&g)[D / 8][4], const Consumer& c, int n) {
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int key = r == 0 ? c.key0 : c.key1;
-    if (key < n) {
-      uint16_t* dst = out + ((int64_t)c.bh * n + key) * D + 2 * c.tq;
-#pragma unroll
-      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, g[t][2 * r], g[t][2 * r + 1]);
-    }
-  }
 }
 
 // The warp is done with what the empty barrier guards (a ring stage, or a group of slots).
@@ -190,8 +159,6 @@ __device__ inline void run_roles(const Barriers& bars, int stages, Produce&& pro
     consumer(wg - 1);
   }
 }
-
-__device__ inline uint8_t* aligned_smem(uint8_t* raw) { return raw + ((1024 - (smem_addr(raw) & 1023)) & 1023); }
 
 #endif  // SAGE8_HAS_WGMMA
 

@@ -59,8 +59,9 @@ __device__ inline void softmax_tile(const float (&s)[T][4], float (&m)[2], float
     m_ref_log2[r] = __fmul_rn(m_ref, kLog2e);
     // The row's largest P~, computed exactly as that element's P~ is below.
     const float p_max = fast_exp2(fmaf(mx, kLog2e, -m_ref_log2[r]));
-    inverse[r] = p_max > 0.f ? 127.f / p_max : 0.f;
-    p_scale[r] = p_max / 127.f;
+    const Int8Scale q(p_max);
+    inverse[r] = q.inverse;
+    p_scale[r] = q.scale;
     l[r] = __fmul_rn(l[r], alpha[r]);
   }
   uint32_t pq[T][4];

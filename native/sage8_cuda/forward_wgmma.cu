@@ -128,8 +128,8 @@ __device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int ro
   if (lane == 0) q_max[warp] = m;
   named_barrier_sync(barrier, 128);
   const float amax = fmaxf(fmaxf(q_max[0], q_max[1]), fmaxf(q_max[2], q_max[3]));
-  const float inverse = amax > 0.f ? __fdiv_rn(127.f, amax) : 0.f;
-  const auto s8 = [&](uint32_t bf16_high) { return s8_bits(__fmul_rn(bits_to_float(bf16_high), inverse)); };
+  const Int8Scale q(amax);
+  const auto s8 = [&](uint32_t bf16_high) { return s8_bits(__fmul_rn(bits_to_float(bf16_high), q.inverse)); };
 #pragma unroll
   for (int kk = 0; kk < D / 32; ++kk)
 #pragma unroll
@@ -137,7 +137,7 @@ __device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int ro
       const uint2 w = raw[kk][x];
       qf[kk][x] = pack_low_bytes(s8(w.x << 16), s8(w.x & 0xffff0000u), s8(w.y << 16), s8(w.y & 0xffff0000u));
     }
-  return __fdiv_rn(amax, 127.f);
+  return q.scale;
 }
 
 // One consumer warpgroup: query rows q0 + 64 * wg ... + 63.
@@ -265,7 +265,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #ifdef SAGE8_HAS_WGMMA
   using L = StageLayout<D, BK>;
   extern __shared__ __align__(16) uint8_t smem_raw[];
-  uint8_t* smem = smem_raw + ((1024 - (smem_addr(smem_raw) & 1023)) & 1023);
+  uint8_t* smem = aligned_smem(smem_raw);
   uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
   uint64_t* q_full = reinterpret_cast<uint64_t*>(smem + L::kQFull);
@@ -324,14 +324,7 @@ void with_wgmma_kernel(const Problem& p, F&& f) {
 bool forward_uses_wgmma(const Problem& p) {
   if (!p.options.wgmma_forward) return false;
   bool sm90a = false;
-  with_wgmma_kernel(p, [&](auto kernel, int) {
-    cudaFuncAttributes attr{};
-    // The sm_90a machine code runs on compute capability 9.0 only; elsewhere the runtime picks another image.
-    if (cudaFuncGetAttributes(&attr, kernel) == cudaSuccess)
-      sm90a = attr.binaryVersion == 90;
-    else
-      cudaGetLastError();  // a failed query means no, not an error for the next launch to report
-  });
+  with_wgmma_kernel(p, [&](auto kernel, int) { sm90a = runs_sm90a(kernel); });
   return sm90a;
 }
 

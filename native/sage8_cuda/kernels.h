@@ -22,6 +22,18 @@ namespace sage8_cuda {
 // Throws std::runtime_error naming `what` if the last launch failed.
 void check_launch(const char* what);
 
+// Whether the current GPU runs `kernel`'s sm_90a machine code (compute capability 9.0; elsewhere the runtime picks
+// another image). A failed query means no, and is not left for the next launch to report.
+template <typename Kernel>
+bool runs_sm90a(Kernel kernel) {
+  cudaFuncAttributes attr{};
+  if (cudaFuncGetAttributes(&attr, kernel) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return attr.binaryVersion == 90;
+}
+
 // Calls f(integral_constant<head_dim>, integral_constant<block>, bool_constant<causal>) for p's configuration:
 // one template instance per supported combination.
 template <typename F>

@@ -92,8 +92,15 @@ Workspace carve(const Problem& p, void* base, bool backward) {
   return w;
 }
 
-ScaleMode vdo_mode(const Problem& p) {
-  return p.options.v_per_channel ? ScaleMode::kPerBlockAndChannel : ScaleMode::kPerBlockBroadcast;
+// V or dO: channel-major INT8 copy (the tile layout when `wgmma`), per block and channel or per block scales.
+QuantizeParams v_or_do(const Problem& p, const uint16_t* x, int8_t* cols, float* scale, bool wgmma) {
+  QuantizeParams t;
+  t.x = x;
+  t.cols = cols;
+  t.scale = scale;
+  t.mode = p.options.v_per_channel ? ScaleMode::kPerBlockAndChannel : ScaleMode::kPerBlockBroadcast;
+  t.wgmma_tiles = wgmma;
+  return t;
 }
 
 // K's partial sums (when smoothing), then one launch quantizing (smoothed) K and Q per token block, token-major
@@ -145,13 +152,7 @@ void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t
   check_problem(p);
   const Workspace w = carve(p, workspace, false);
   const bool wgmma = forward_uses_wgmma(p);
-  QuantizeParams vp;
-  vp.x = v;
-  vp.cols = w.vt;
-  vp.scale = w.sv;
-  vp.mode = vdo_mode(p);
-  vp.wgmma_tiles = wgmma;
-  quantize_qk_and(p, w, q, k, false, wgmma, vp, stream, !wgmma);
+  quantize_qk_and(p, w, q, k, false, wgmma, v_or_do(p, v, w.vt, w.sv, wgmma), stream, !wgmma);
 }
 
 void launch_forward_attention(const Problem& p, const uint16_t* q, uint16_t* o, float* lse, void* workspace,
@@ -175,17 +176,12 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
                              const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, true);
-  QuantizeParams dp;
-  dp.x = dout;
-  dp.cols = w.dot;
-  dp.scale = w.sdo;
-  dp.mode = vdo_mode(p);
+  const bool wgmma = backward_uses_wgmma(p);
+  QuantizeParams dp = v_or_do(p, dout, w.dot, w.sdo, wgmma);
   dp.o = o;
   dp.lse = lse;
   dp.delta = w.delta;
   dp.lse2 = w.lse2;
-  const bool wgmma = backward_uses_wgmma(p);
-  dp.wgmma_tiles = wgmma;
   dp.bf16_tiles = wgmma ? w.do_tiles : nullptr;
   quantize_qk_and(p, w, q, k, true, wgmma, dp, stream);
 }

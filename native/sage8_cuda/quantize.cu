@@ -175,14 +175,11 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
       float m = 0.f;
       for (int i = 0; i < kRows; ++i) m = fmaxf(m, channel_max[i][tid]);
       channel_amax[tid] = m;
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = m / 127.f;
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = Int8Scale(m).scale;
     }
     __syncthreads();
 #pragma unroll
-    for (int e = 0; e < 8; ++e) {
-      const float a = channel_amax[8 * c + e];
-      inverse[e] = a > 0.f ? 127.f / a : 0.f;
-    }
+    for (int e = 0; e < 8; ++e) inverse[e] = Int8Scale(channel_amax[8 * c + e]).inverse;
   } else {
     float m = 0.f;
 #pragma unroll
@@ -193,13 +190,13 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
       for (int e = 0; e < 8; ++e) m = fmaxf(m, fabsf(x[e]));
     }
     m = block_max<kThreads / 32>(m, scratch, warp, lane);
-    const float inv = m > 0.f ? 127.f / m : 0.f;
+    const Int8Scale q(m);
 #pragma unroll
-    for (int e = 0; e < 8; ++e) inverse[e] = inv;
+    for (int e = 0; e < 8; ++e) inverse[e] = q.inverse;
     if (p.mode == ScaleMode::kPerBlock) {
-      if (tid == 0) p.scale[(int64_t)bh * nb + blk] = m / 127.f;
+      if (tid == 0) p.scale[(int64_t)bh * nb + blk] = q.scale;
     } else if (tid < D) {
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = m / 127.f;
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = q.scale;
     }
   }
 

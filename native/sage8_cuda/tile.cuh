@@ -189,6 +189,27 @@ __device__ inline void pack_a(uint32_t (&a)[4], const uint32_t (&q)[Tiles][4], i
   a[3] = pack_low_bytes(q[4 * kk + 2][2], q[4 * kk + 2][3], q[4 * kk + 3][2], q[4 * kk + 3][3]);
 }
 
+// The INT8 scale of values whose absolute maximum is amax: q = round(x * inverse), x ~ q * scale (the reference's
+// 127 / amax and amax / 127; all zeros give inverse 0).
+struct Int8Scale {
+  float inverse, scale;
+  __device__ explicit Int8Scale(float amax)
+      : inverse(amax > 0.f ? 127.f / amax : 0.f), scale(amax / 127.f) {}  // IEEE divisions (nvcc's -prec-div)
+};
+
+// x (Tiles n8 tiles in accumulator layout) in INT8, x * inverse rounded half to even, as the A fragments of the
+// product that sums over the tiles' columns (perm32 order).
+template <int Tiles>
+__device__ inline void quantize_to_a(uint32_t (&a)[Tiles / 4][4], const float (&x)[Tiles][4], float inverse) {
+  uint32_t q[Tiles][4];
+#pragma unroll
+  for (int t = 0; t < Tiles; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) q[t][e] = s8_bits(__fmul_rn(x[t][e], inverse));
+#pragma unroll
+  for (int kk = 0; kk < Tiles / 4; ++kk) pack_a(a[kk], q, kk);
+}
+
 __device__ inline float warp_max(float x) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));

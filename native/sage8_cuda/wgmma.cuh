@@ -196,6 +196,10 @@ __device__ inline void bulk_wait_read() { asm volatile("cp.async.bulk.wait_group
 // Waits until this thread's bulk groups are complete (their writes performed).
 __device__ inline void bulk_wait() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
 
+// The first 1024-byte aligned address at or after raw (dynamic shared memory is only 16-byte aligned; swizzled
+// tiles need their atom alignment).
+__device__ inline uint8_t* aligned_smem(uint8_t* raw) { return raw + ((1024 - (smem_addr(raw) & 1023)) & 1023); }
+
 // x (the same in every lane) as a value the compiler knows to be warp-uniform: branches on it do not diverge,
 // which ptxas needs to keep wgmma pipelined and to apply setmaxnreg's budget to a warpgroup's branch.
 __device__ inline int warp_uniform(int x) { return __shfl_sync(0xffffffffu, x, 0); }
