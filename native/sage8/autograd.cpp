@@ -78,7 +78,8 @@ class Sage8Function : public torch::autograd::Function<Sage8Function> {
       return {dq, dk, dv, at::Tensor()};
     }
 #endif
-    std::tie(dq, dk, dv) = sage8::backward(saved[0], saved[1], saved[2], saved[3], lse, grad_outputs[0], options);
+    std::tie(dq, dk, dv) =
+        sage8::backward(saved[0], saved[1], saved[2], saved[3], lse, grad_outputs[0], options, /*inputs_checked=*/true);
     return {dq, dk, dv, at::Tensor()};  // no gradient for the options
   }
 };

@@ -117,9 +117,10 @@ BackwardRows backward_rows(const at::Tensor& q, const at::Tensor& k, const at::T
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                                         const at::Tensor& o, const at::Tensor& lse,
-                                                        const at::Tensor& grad_o, const Options& options) {
+                                                        const at::Tensor& grad_o, const Options& options,
+                                                        bool inputs_checked) {
   c10::NoGradGuard no_grad;
-  const auto p = check_sage8_inputs(q, k, v, options);
+  const auto p = check_sage8_inputs(q, k, v, options, !inputs_checked);
   check_backward_inputs(p, q, o, lse, grad_o);
   // O, dO and LSE belong to the query heads: they are laid out like Q, never repeated.
   auto lse_rows = lse.to(at::kFloat).reshape({p.batch * p.heads, p.tokens_q});

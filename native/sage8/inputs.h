@@ -20,9 +20,12 @@ constexpr int64_t kMaxHeadDim = 256;
 // Throws std::invalid_argument naming the problem and the fix.
 Problem check_attention_inputs(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
 
-// The shared checks plus sage8's own: a floating dtype, head_dim <= kMaxHeadDim, a supported block size, and
-// only finite values (a NaN or Inf would become its whole block's scale and silently wipe out the block).
-Problem check_sage8_inputs(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const Options& options);
+// The shared checks plus sage8's own: a floating dtype, head_dim <= kMaxHeadDim, a supported block size, and, with
+// check_values, only finite values (a NaN or Inf would become its whole block's scale and silently wipe out the
+// block). The value check reads the whole tensors and waits for them; the autograd backward skips it, because its
+// Q, K and V are the forward's, checked there.
+Problem check_sage8_inputs(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const Options& options,
+                           bool check_values = true);
 
 // backward's extra arguments: O and dO shaped like Q, LSE [batch, heads, tokens_q], all on Q's device; dO finite.
 void check_backward_inputs(const Problem& p, const at::Tensor& q, const at::Tensor& o, const at::Tensor& lse,

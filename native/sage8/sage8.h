@@ -31,10 +31,12 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
                                            const Options& options);
 
 // The gradients of sum(O * dO) with respect to Q, K and V, given forward's O and LSE. dK and dV are summed over
-// each group of query heads that share a K/V head. Records no autograd graph.
+// each group of query heads that share a K/V head. Records no autograd graph. inputs_checked: Q, K and V are the
+// forward's, whose values it checked (the autograd function), so only their shapes are checked again.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                                         const at::Tensor& o, const at::Tensor& lse,
-                                                        const at::Tensor& grad_o, const Options& options);
+                                                        const at::Tensor& grad_o, const Options& options,
+                                                        bool inputs_checked = false);
 
 // O = sage8 attention, recorded in the autograd graph so that backward() reaches Q, K and V through `backward`.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const Options& options);
