@@ -55,7 +55,8 @@ public static class RecipeBinder
         return instance;
     }
 
-    private static IEnumerable<PropertyInfo> Settable(Type type) =>
+    /// <summary>The init properties a recipe key can set (records' compiler-made EqualityContract excluded); <see cref="RecipeWriter"/> writes the same ones.</summary>
+    internal static IEnumerable<PropertyInfo> Settable(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true } && p.Name != "EqualityContract");
 
     private static IEnumerable<string> KeysOf(Type type) => Settable(type).Select(p => SnakeCase(p.Name));

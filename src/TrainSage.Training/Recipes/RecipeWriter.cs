@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using System.Reflection;
 using YamlDotNet.RepresentationModel;
 
 namespace TrainSage.Training.Recipes;
@@ -26,8 +25,7 @@ public static class RecipeWriter
         IDictionary d => new YamlMappingNode(d.Keys.Cast<object>().OrderBy(k => k.ToString(), StringComparer.Ordinal)
             .Select(k => new KeyValuePair<YamlNode, YamlNode>(ToNode(k), ToNode(d[k])))),
         IEnumerable list => new YamlSequenceNode(list.Cast<object?>().Select(ToNode)),
-        _ => new YamlMappingNode(value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true } && p.Name != "EqualityContract")
+        _ => new YamlMappingNode(RecipeBinder.Settable(value.GetType())
             .Select(p => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(RecipeBinder.SnakeCase(p.Name)), ToNode(p.GetValue(value))))),
     };
 }
