@@ -18,8 +18,8 @@ public static class LossCurveReport
     {
         Directory.CreateDirectory(folder);
         var data = runs.Select(r => (r.Label, Records: MetricsLog.Read(r.RunFolder))).ToList();
-        ChartSeries Line(int i, Func<MetricsRecord, double> x, Func<MetricsRecord, double?> y, string suffix = "") =>
-            new(data[i].Label + suffix, data[i].Records.Where(r => y(r) is not null).Select(r => (x(r), y(r)!.Value)).ToList(), Colors[i % Colors.Length]);
+        ChartSeries Line(int i, Func<MetricsRecord, double> x, Func<MetricsRecord, double?> y) =>
+            new(data[i].Label, data[i].Records.Where(r => y(r) is not null).Select(r => (x(r), y(r)!.Value)).ToList(), Colors[i % Colors.Length]);
         List<ChartSeries> All(Func<MetricsRecord, double> x, Func<MetricsRecord, double?> y) => data.Select((_, i) => Line(i, x, y)).ToList();
 
         var panels = new List<ChartPanel>
@@ -28,7 +28,7 @@ public static class LossCurveReport
             new("validation loss", "step", "loss", All(r => r.Step, r => r.ValLoss)),
             new("train loss vs tokens", "tokens", "loss", All(r => r.Tokens, r => r.TrainLoss)),
             new("train loss vs wall time", "seconds", "loss", All(r => r.WallTimeS, r => r.TrainLoss)),
-            new($"gap to {data[0].Label} (validation loss)", "step", "loss difference", Gaps(data, Colors)),
+            new($"gap to {data[0].Label} (validation loss)", "step", "loss difference", Gaps(data)),
         };
         File.WriteAllText(Path.Combine(folder, ImageFile), SvgChart.Render(title, panels));
 
@@ -47,11 +47,11 @@ public static class LossCurveReport
         File.WriteAllText(Path.Combine(folder, "summary.md"), md.ToString());
     }
 
-    private static List<ChartSeries> Gaps(IReadOnlyList<(string Label, IReadOnlyList<MetricsRecord> Records)> data, string[] colors)
+    private static List<ChartSeries> Gaps(IReadOnlyList<(string Label, IReadOnlyList<MetricsRecord> Records)> data)
     {
         var baseline = data[0].Records.Where(r => r.ValLoss is not null).ToDictionary(r => r.Step, r => r.ValLoss!.Value);
         return data.Skip(1).Select((d, i) => new ChartSeries($"{d.Label} - {data[0].Label}",
             d.Records.Where(r => r.ValLoss is not null && baseline.ContainsKey(r.Step)).Select(r => ((double)r.Step, r.ValLoss!.Value - baseline[r.Step])).ToList(),
-            colors[(i + 1) % colors.Length])).ToList();
+            Colors[(i + 1) % Colors.Length])).ToList();
     }
 }
