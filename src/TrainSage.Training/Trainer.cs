@@ -147,9 +147,8 @@ public sealed class Trainer(LoadedRecipe loaded, TrainerOptions options, Attenti
             dataParallel.SynchronizeGradients();
             loss = Average(loss, device);
         }
-        gradNorm = recipe.Training.GradClip > 0
-            ? torch.nn.utils.clip_grad_norm_(parameters, recipe.Training.GradClip)
-            : torch.nn.utils.clip_grad_norm_(parameters, double.PositiveInfinity);
+        // With clipping off (0), an infinite limit still measures the norm, which the divergence check needs.
+        gradNorm = torch.nn.utils.clip_grad_norm_(parameters, recipe.Training.GradClip > 0 ? recipe.Training.GradClip : double.PositiveInfinity);
         if (double.IsFinite(loss) && double.IsFinite(gradNorm)) optimizer.step();
         return loss;
     }
