@@ -132,8 +132,10 @@ public sealed class TrainerTests : IDisposable
         var ex = Assert.Throws<TrainingDivergedException>(() => Train(blowUp, new TrainerOptions(Resume: true)));
         Assert.Contains("step-000005", ex.Message);
         Assert.Contains("lower optimizer.lr", ex.Message);
+        // Nothing of the diverged state was saved: step 5's checkpoint is the only one.
         var checkpoints = Directory.GetDirectories(Path.Combine(recipe.RunDirectory, "checkpoints")).Select(Path.GetFileName).ToList();
         Assert.Contains("step-000005", checkpoints);
+        Assert.Equal(["step-000005"], checkpoints);
         Train(recipe, new TrainerOptions(Resume: true)); // the kept checkpoint still resumes
     }
 
