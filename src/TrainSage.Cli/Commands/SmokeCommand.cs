@@ -21,7 +21,7 @@ public static class SmokeCommand
 
     private static int Run(Device device)
     {
-        var logger = Logging.Create(Logging.RankFromEnvironment(), logFile: null);
+        using var logger = Logging.Create(Logging.RankFromEnvironment(), logFile: null);
         var (major, minor) = torch.libtorch_version();
         logger.Information("libtorch {Major}.{Minor}; CUDA available: {Cuda} ({Count} devices)", major, minor,
             torch.cuda.is_available(), torch.cuda.device_count());
