@@ -158,7 +158,8 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int qc = 8 * t + 2 * kb.tq + (e & 1);
-          pt[t][e] = p_of<kCausal>(acc[t][e], c, lse[qc], masked, e < 2 ? kb.key0 : kb.key1, i * BLK + qc, n);
+          pt[t][e] = p_of<kCausal>(acc[t][e], c, lse[qc], masked, e < 2 ? kb.key0 : kb.key1,
+                                   i * BLK + qc, n);
         }
     }
 
@@ -189,7 +190,8 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
 #pragma unroll
-        for (int e = 0; e < 4; ++e) dv[2 * dp + x][e] = fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, sdo[d + (e & 1)]);
+        for (int e = 0; e < 4; ++e) dv[2 * dp + x][e] =
+            fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, ProductScale(sdo[d + (e & 1)]));
       }
     }
     __syncthreads();
@@ -299,7 +301,8 @@ __global__ void __launch_bounds__(2 * BLK, 1)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int t = 2 * np + x, qc = 8 * t + 2 * kb.tq + (e & 1);
-          const float p = p_of<kCausal>(acc[x][e], c, lse[qc], masked, e < 2 ? kb.key0 : kb.key1, i * BLK + qc, n);
+          const float p = p_of<kCausal>(acc[x][e], c, lse[qc], masked, e < 2 ? kb.key0 : kb.key1,
+                                        i * BLK + qc, n);
           const float g = ds_of(p, ds[t][e], delta[qc]);
           ds[t][e] = g;
           ds_max = fmaxf(ds_max, fabsf(g));

@@ -205,7 +205,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     // (16-byte chunks of row r XOR-ed with r & 7, as dq_acc holds them: conflict-free stores) and added by one bulk
     // reduction. Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles); rows past n take exact
     // zeros (their P and dO are 0).
-    const float cq = (ds_scale * sk) * softmax_scale;
+    const ProductScale cq(exact_scale((ds_scale * sk) * softmax_scale));
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int r = 16 * c.warp + c.gid + 8 * h;
@@ -213,7 +213,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 #pragma unroll
       for (int t = 0; t < D / 8; ++t)
         *reinterpret_cast<float2*>(row + 4 * ((2 * t + c.tq / 2) ^ (r & 7)) + 2 * (c.tq & 1)) =
-            make_float2(small_int_to_float(qacc[t][2 * h]) * cq, small_int_to_float(qacc[t][2 * h + 1]) * cq);
+            make_float2(cq.times(qacc[t][2 * h]), cq.times(qacc[t][2 * h + 1]));
     }
     fence_proxy_async();
     named_barrier_sync(3 + c.wg, 128);

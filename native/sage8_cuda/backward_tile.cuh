@@ -12,12 +12,10 @@
 namespace sage8_cuda {
 
 // P^T for one element: exp(S - LSE) = exp2(int32(K Q^T) * c2 - LSE * log2(e)) with c2 = scores_log2(sQ, sK,
-// softmax_scale); 0 where masked (key padding, causal future). Padded queries have LSE = +inf, so their P is 0
-// without a mask. S * log2(e) is one fused multiply-add instead of the forward's rounded S times log2(e): a rounding
-// apart (relative 6e-8 in the exponent), and one instruction fewer per element on the backward's critical path.
-__device__ inline float scores_log2(float sq, float sk, float softmax_scale) {
-  return __fmul_rn(__fmul_rn(__fmul_rn(sq, sk), softmax_scale), kLog2e);
-}
+// softmax_scale) (tile.cuh); 0 where masked (key padding, causal future). Padded queries have LSE = +inf, so their P
+// is 0 without a mask. The product is converted exactly first: a multiply-add on the biased product would round
+// -1.5 * 2^23 * c2 - LSE * log2(e) to about one unit of c2, a P error of up to 1% where Q or K have outlier channels
+// (large c2), and unlike the forward's (forward_tile.cuh TileExponent) it would not cancel.
 template <bool kCausal>
 __device__ inline float p_of(int acc, float c2, float lse2, bool masked, int key, int query, int n) {
   float p = fast_exp2(__fmaf_rn(small_int_to_float(acc), c2, -lse2));
@@ -26,8 +24,8 @@ __device__ inline float p_of(int acc, float c2, float lse2, bool masked, int key
 }
 
 // dV += int32(P^T dO) * sP * sdO[channel].
-__device__ inline float fold_dv(float dv, int acc, float p_scale, float sdo) {
-  return __fmaf_rn(__fmul_rn(small_int_to_float(acc), p_scale), sdo, dv);
+__device__ inline float fold_dv(float dv, int acc, float p_scale, ProductScale sdo) {
+  return __fmaf_rn(sdo.times(acc), p_scale, dv);
 }
 
 // dK += int32(dS^T Q) * ck with ck = (sdS * sQ) * softmax_scale.

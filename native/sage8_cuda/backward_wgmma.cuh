@@ -105,9 +105,12 @@ template <int D>
 __device__ inline void fold_pv(float (&dv)[D / 8][4], const int (&pv)[D / 8][4], float p_scale, const float* sdo,
                                const Consumer& c) {
 #pragma unroll
-  for (int t = 0; t < D / 8; ++t)
+  for (int t = 0; t < D / 8; ++t) {
+    const float2 s = *reinterpret_cast<const float2*>(sdo + 8 * t + 2 * c.tq);
+    const ProductScale s0(s.x), s1(s.y);
 #pragma unroll
-    for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, sdo[8 * t + 2 * c.tq + (e & 1)]);
+    for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, e & 1 ? s1 : s0);
+  }
 }
 
 // The warp is done with what the empty barrier guards (a ring stage, or a group of slots).

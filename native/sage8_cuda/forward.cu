@@ -66,7 +66,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   for (int i = 0; i < D / 8; ++i)
 #pragma unroll
     for (int e = 0; e < 4; ++e) o[i][e] = 0.f;
-  // Per accumulator row (forward_tile.cuh): running max (natural units) and this thread's share of the running sum.
+  // Per accumulator row (forward_tile.cuh): reference max (log2 units) and this thread's share of the running sum.
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
   uint32_t qf[D / 32][4];
 
@@ -88,29 +88,25 @@ __global__ void __launch_bounds__(kThreads, 1)
     const uint8_t* vt = v_s + stage * D * S::kVStride;
     const float* sv = sv_s + stage * D;
 
-    float s[BK / 8][4];
-    {
-      int acc[BK / 8][4];
+    int acc[BK / 8][4];
 #pragma unroll
-      for (int i = 0; i < BK / 8; ++i)
+    for (int i = 0; i < BK / 8; ++i)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) acc[i][e] = 0;
+      for (int e = 0; e < 4; ++e) acc[i][e] = 0;
 #pragma unroll
-      for (int np = 0; np < BK / 16; ++np)
+    for (int np = 0; np < BK / 16; ++np)
 #pragma unroll
-        for (int kk = 0; kk < D / 32; ++kk) {
-          uint32_t b[4];
-          load_b2(b, kt, S::kQStride, 16 * np, 32 * kk, lane);
-          mma_s8(acc[2 * np], qf[kk], b[0], b[1]);
-          mma_s8(acc[2 * np + 1], qf[kk], b[2], b[3]);
-        }
-      scores_from_products(s, acc, (sq * skg[j]) * softmax_scale);
-    }
-    mask_scores<BK / 8, kCausal>(s, j * BK, row_w, n, gid, tq);
+      for (int kk = 0; kk < D / 32; ++kk) {
+        uint32_t b[4];
+        load_b2(b, kt, S::kQStride, 16 * np, 32 * kk, lane);
+        mma_s8(acc[2 * np], qf[kk], b[0], b[1]);
+        mma_s8(acc[2 * np + 1], qf[kk], b[2], b[3]);
+      }
     float alpha[2], p_scale[2];
     uint32_t pf[BK / 32][4];
-    softmax_tile(s, m, l, alpha, p_scale, pf);
-    rescale_rows(o, alpha);
+    const TileExponent ex(scores_log2(sq, skg[j], softmax_scale));
+    if (softmax_tile<BK / 8, kCausal>(acc, ex, j * BK, row_w, n, gid, tq, m, l, alpha, p_scale, pf))
+      rescale_rows(o, alpha);
 
     // O += int32(P V) * sP[row] * sV[channel], 16 channels at a time to keep the int32 accumulators few.
 #pragma unroll
@@ -126,7 +122,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * tq;
-        accumulate_pv(o[2 * dp + x], acc[x], p_scale, sv[d], sv[d + 1]);
+        accumulate_pv(o[2 * dp + x], acc[x], p_scale, ProductScale(sv[d]), ProductScale(sv[d + 1]));
       }
     }
     __syncthreads();  // every warp is done with this stage before the next iteration refills it

@@ -11,71 +11,110 @@
 
 #include "tile.cuh"
 
+#include <cfloat>
+#include <climits>
 #include <cmath>
 
 namespace sage8_cuda {
 
-// S = int32(Q K^T) * c with c = (sQ * sK) * softmax_scale, rounded as the reference rounds it.
-template <int T>
-__device__ inline void scores_from_products(float (&s)[T][4], const int (&acc)[T][4], float c) {
-#pragma unroll
-  for (int i = 0; i < T; ++i)
-#pragma unroll
-    for (int e = 0; e < 4; ++e) s[i][e] = __fmul_rn(small_int_to_float(acc[i][e]), c);
-}
-
-// -inf for keys at or past n and, when causal, past the row. k0: the tile's first key; row_w: the slab's first row.
-template <int T, bool kCausal>
-__device__ inline void mask_scores(float (&s)[T][4], int k0, int row_w, int n, int gid, int tq) {
-  if (k0 + 8 * T > n || (kCausal && k0 + 8 * T - 1 > row_w)) {
-#pragma unroll
-    for (int i = 0; i < T; ++i)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int key = k0 + 8 * i + 2 * tq + (e & 1), row = row_w + gid + 8 * (e >> 1);
-        if (key >= n || (kCausal && key > row)) s[i][e] = -INFINITY;
-      }
+// The exponent of one key tile's scores in base 2, without converting the products to floats first. With mx the
+// row's largest product (an integer), a = 1.5 * 2^23 + (acc - mx) is exactly the float whose bits are acc + (the
+// magic's bits - mx), and x = a * c2 + bias = (acc - mx) * c2 + top, where c2 = scores_log2(...) and `top` is the
+// exponent of the row's largest score: log2(127) (minus a few of bias's units if its rounding would push
+// 2^top to 127.5 or more). So 2^x is the row's P~ times 127 / rowmax(P~), which rounds straight to P's INT8 value,
+// and rows, masked or not, never overflow. One IADD and one FFMA per score instead of IADD, FADD, FMUL, FFMA and
+// FMUL (the reference's float(acc) * c, S - m, times 127 / rowmax): the same real numbers, rounded differently
+// (relative 2^-24 of magic * c2 in the exponent: below 1e-5 of P~ for any score scale seen in practice, and the
+// same for the whole row, so it cancels in softmax's normalization).
+struct TileExponent {
+  float c2, bias, top;
+  // c2 is at least the smallest normal float, so that masked elements (-inf, softmax_tile) stay -inf: a zero c2 (an
+  // all-zero Q or K block) would make them NaN. The valid elements do not notice: their exponents are all `top`.
+  __device__ explicit TileExponent(float c2_) : c2(fmaxf(c2_, FLT_MIN)) {
+    constexpr float kLog2Of127 = 6.988684686772166f, kLimit = 6.994346f;  // log2(127), just under log2(127.5)
+    bias = __fmaf_rn(-kMagic, c2, kLog2Of127);
+    top = __fmaf_rn(kMagic, c2, bias);
+    while (top > kLimit) {  // bias's rounding overshot: at most a step or two of its last bit
+      bias = nextafterf(bias, -INFINITY);
+      top = __fmaf_rn(kMagic, c2, bias);
+    }
   }
-}
+};
 
-// Online softmax over one key tile. Updates the running max m (natural units) and this thread's share of the
-// running sum l; returns the factor alpha the running O must be multiplied by, the rows' P scale
-// (rowmax(P~) / 127), and P~ quantized per row to INT8 as the A fragments of P V (perm32 token order). A row with
-// every key so far masked keeps m = -inf and exponentiates against 0.
+// Rows rescale their running O and sum only when a tile's max exceeds the reference max by more than this (log2
+// units, FlashAttention-4's conditional rescaling): below it P~ relative to the stale max stays under 2^8, which
+// costs nothing in fp32 and P's INT8 scale is per tile anyway.
+constexpr float kRescaleLog2 = 8.f;
+
+// P~ * 127 / rowmax(P~) of each element, summed per row into sum, and its INT8 value (the low byte of pq). At most
+// 127.5 by TileExponent's choice of top, so no clamp. Masked elements hold the bits of -inf once biased (see
+// softmax_tile), so they give 0 without a test.
 template <int T>
-__device__ inline void softmax_tile(const float (&s)[T][4], float (&m)[2], float (&l)[2], float (&alpha)[2],
-                                    float (&p_scale)[2], uint32_t (&pf)[T / 4][4]) {
-  float m_ref_log2[2], inverse[2];
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    float mx = -INFINITY;
-#pragma unroll
-    for (int i = 0; i < T; ++i) mx = fmaxf(mx, fmaxf(s[i][2 * r], s[i][2 * r + 1]));
-    mx = quad_max(mx);
-    const float m_new = fmaxf(m[r], mx);
-    const float m_ref = m_new == -INFINITY ? 0.f : m_new;
-    alpha[r] = fast_exp2(__fmul_rn(m[r] - m_ref, kLog2e));
-    m[r] = m_new;
-    m_ref_log2[r] = __fmul_rn(m_ref, kLog2e);
-    // The row's largest P~, computed exactly as that element's P~ is below.
-    const float p_max = fast_exp2(fmaf(mx, kLog2e, -m_ref_log2[r]));
-    const Int8Scale q(p_max);
-    inverse[r] = q.inverse;
-    p_scale[r] = q.scale;
-    l[r] = __fmul_rn(l[r], alpha[r]);
-  }
-  uint32_t pq[T][4];
+__device__ __forceinline__ void exponentiate(const int (&acc)[T][4], const uint32_t (&bias_bits)[2],
+                                             const TileExponent& ex, float (&sum)[2], uint32_t (&pq)[T][4]) {
 #pragma unroll
   for (int i = 0; i < T; ++i)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       const int r = e >> 1;
-      const float p = fast_exp2(fmaf(s[i][e], kLog2e, -m_ref_log2[r]));
-      l[r] = __fadd_rn(l[r], p);  // l sums the unquantized P~, as the reference
-      pq[i][e] = s8_bits(__fmul_rn(p, inverse[r]));
+      const float p = fast_exp2(__fmaf_rn(__uint_as_float(uint32_t(acc[i][e]) + bias_bits[r]), ex.c2, ex.bias));
+      sum[r] = __fadd_rn(sum[r], p);
+      pq[i][e] = s8_bits(p);
     }
+}
+
+// Online softmax over one key tile from the INT32 products acc (masked in place). Keeps the rows' reference max m
+// (log2 units; -inf until a row has seen an unmasked key) and this thread's share of the running sum l; returns the
+// factors alpha (1 unless the row's reference moved) the running O must be multiplied by, whether any row of the
+// warp moved (warp-uniform), the rows' P scale (P~ of the INT8 value 1), and P~ quantized per row to INT8 as the A
+// fragments of P V (perm32 token order). k0: the tile's first key; row_w: the warp's first row.
+template <int T, bool kCausal>
+__device__ inline bool softmax_tile(int (&acc)[T][4], const TileExponent& ex, int k0, int row_w, int n, int gid,
+                                    int tq, float (&m)[2], float (&l)[2], float (&alpha)[2], float (&p_scale)[2],
+                                    uint32_t (&pf)[T / 4][4]) {
+  constexpr int kMasked = INT_MIN;  // no real product: |acc| <= 128 * 127 * 127
+  const bool masked = warp_uniform(k0 + 8 * T > n || (kCausal && k0 + 8 * T - 1 > row_w));
+  if (masked) {
+#pragma unroll
+    for (int i = 0; i < T; ++i)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int key = k0 + 8 * i + 2 * tq + (e & 1), row = row_w + gid + 8 * (e >> 1);
+        if (key >= n || (kCausal && key > row)) acc[i][e] = kMasked;
+      }
+  }
+  uint32_t bias_bits[2];  // unsigned: a masked row's kMagicBits - INT_MIN wraps (its elements are -inf anyway)
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    int mx = kMasked;
+#pragma unroll
+    for (int i = 0; i < T; ++i) mx = max(mx, max(acc[i][2 * r], acc[i][2 * r + 1]));
+    mx = quad_max(mx);
+    bias_bits[r] = uint32_t(kMagicBits) - uint32_t(mx);
+    // Selects, no branches: a divergent branch with a wgmma in flight would make ptxas serialize them all.
+    const float mx_log2 = mx == kMasked ? -INFINITY : __fmul_rn(float(mx), ex.c2);
+    const bool first = m[r] == -INFINITY;  // O and l are still zero
+    const bool move = !first && mx_log2 > m[r] + kRescaleLog2;
+    alpha[r] = move ? fast_exp2(m[r] - mx_log2) : 1.f;
+    m[r] = first || move ? mx_log2 : m[r];
+    l[r] = __fmul_rn(l[r], alpha[r]);
+    p_scale[r] = mx == kMasked ? 0.f : fast_exp2(mx_log2 - m[r] - ex.top);
+  }
+  if (masked) {  // biased, the masked elements become -inf: 2^(-inf * c2 + bias) = 0 (TileExponent keeps c2 > 0)
+#pragma unroll
+    for (int i = 0; i < T; ++i)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        if (acc[i][e] == kMasked) acc[i][e] = int(0xff800000u - bias_bits[e >> 1]);
+  }
+  uint32_t pq[T][4];
+  float sum[2] = {0.f, 0.f};
+  exponentiate(acc, bias_bits, ex, sum, pq);
+#pragma unroll
+  for (int r = 0; r < 2; ++r) l[r] = __fmaf_rn(sum[r], p_scale[r], l[r]);  // l sums the unquantized P~
 #pragma unroll
   for (int kk = 0; kk < T / 4; ++kk) pack_a(pf[kk], pq, kk);
+  return warp_uniform(__any_sync(0xffffffffu, alpha[0] != 1.f || alpha[1] != 1.f));
 }
 
 template <int C>
@@ -89,14 +128,13 @@ __device__ inline void rescale_rows(float (&o)[C][4], const float (&alpha)[2]) {
   }
 }
 
-// o += (int32(P V) * sP[row]) * sV[channel] for one n8 tile of channels (the last multiply fused with the add);
-// v0, v1: sV of the thread's two channels.
-__device__ inline void accumulate_pv(float (&o)[4], const int (&acc)[4], const float (&p_scale)[2], float v0,
-                                     float v1) {
-  o[0] = __fmaf_rn(__fmul_rn(small_int_to_float(acc[0]), p_scale[0]), v0, o[0]);
-  o[1] = __fmaf_rn(__fmul_rn(small_int_to_float(acc[1]), p_scale[0]), v1, o[1]);
-  o[2] = __fmaf_rn(__fmul_rn(small_int_to_float(acc[2]), p_scale[1]), v0, o[2]);
-  o[3] = __fmaf_rn(__fmul_rn(small_int_to_float(acc[3]), p_scale[1]), v1, o[3]);
+// o += (int32(P V) * sV[channel]) * sP[row] for one n8 tile of channels; v0, v1: the thread's two channels.
+__device__ inline void accumulate_pv(float (&o)[4], const int (&acc)[4], const float (&p_scale)[2], ProductScale v0,
+                                     ProductScale v1) {
+  o[0] = __fmaf_rn(v0.times(acc[0]), p_scale[0], o[0]);
+  o[1] = __fmaf_rn(v1.times(acc[1]), p_scale[0], o[1]);
+  o[2] = __fmaf_rn(v0.times(acc[2]), p_scale[1], o[2]);
+  o[3] = __fmaf_rn(v1.times(acc[3]), p_scale[1], o[3]);
 }
 
 // O = o / l in bf16 and LSE = m + log(l) for the thread's rows below n (the whole warp must call it: l's sum
@@ -112,7 +150,7 @@ __device__ inline void store_rows(const float (&o)[C][4], const float (&m)[2], c
       uint16_t* dst = out + (int64_t)row * (8 * C) + 2 * tq;
 #pragma unroll
       for (int i = 0; i < C; ++i) store_bf16x2(dst + 8 * i, o[i][2 * r] / lt, o[i][2 * r + 1] / lt);
-      if (tq == 0) lse[row] = __fadd_rn(m[r], logf(lt));
+      if (tq == 0) lse[row] = __fadd_rn(__fmul_rn(m[r], kLn2), logf(lt));
     }
   }
 }

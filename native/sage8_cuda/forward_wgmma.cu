@@ -218,24 +218,21 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   for (int j = 0; j < tiles; ++j) {
     const int s = j % kStages;
     const bool next = j + 1 < tiles;
-    const float c = (sq * skg[j]) * softmax_scale;
+    const TileExponent ex(scores_log2(sq, skg[j], softmax_scale));
     wgmma_wait<0>();
     fence_registers(s_acc);
-    float sc[T][4];
-    scores_from_products(sc, s_acc, c);
-    mask_scores<T, kCausal>(sc, j * BK, row_w, n, gid, tq);
     float alpha[2], p_scale[2];
     uint32_t pf[T / 4][4];
-    softmax_tile(sc, m, l, alpha, p_scale, pf);
+    if (softmax_tile<T, kCausal>(s_acc, ex, j * BK, row_w, n, gid, tq, m, l, alpha, p_scale, pf))
+      rescale_rows(o, alpha);  // rare (forward_tile.cuh kRescaleLog2), so before the issue: no branch in flight
 
-    issue(!next, [&] {  // PV_j = P V_j, asynchronously; O is rescaled meanwhile
+    issue(!next, [&] {  // PV_j = P V_j, asynchronously
       const uint64_t desc = v_desc + s * kStageDesc;
       wgmma_s8_first(pv_acc, pf[0], desc);
 #pragma unroll
       for (int kk = 1; kk < T / 4; ++kk) wgmma_s8(pv_acc, pf[kk], desc + 2 * kk);
       wgmma_commit();
     });
-    rescale_rows(o, alpha);
     wgmma_wait<0>();
     fence_registers(pv_acc);
     fence_registers(pf);
@@ -245,7 +242,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
 #pragma unroll
     for (int t = 0; t < C; ++t) {
       const float2 v = *reinterpret_cast<const float2*>(sv + 8 * t + 2 * tq);
-      accumulate_pv(o[t], pv_acc[t], p_scale, v.x, v.y);
+      accumulate_pv(o[t], pv_acc[t], p_scale, ProductScale(v.x), ProductScale(v.y));
     }
     __syncwarp();
     mbar_arrive_if(&empty[s], lane == 0);  // this warp is done with stage s: K_j, V_j (waited above) and sV_j

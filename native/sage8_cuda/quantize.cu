@@ -175,7 +175,7 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
       float m = 0.f;
       for (int i = 0; i < kRows; ++i) m = fmaxf(m, channel_max[i][tid]);
       channel_amax[tid] = m;
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = Int8Scale(m).scale;
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(Int8Scale(m).scale);  // tile.cuh ProductScale
     }
     __syncthreads();
 #pragma unroll
@@ -196,7 +196,7 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
     if (p.mode == ScaleMode::kPerBlock) {
       if (tid == 0) p.scale[(int64_t)bh * nb + blk] = q.scale;
     } else if (tid < D) {
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = q.scale;
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(q.scale);
     }
   }
 

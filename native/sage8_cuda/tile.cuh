@@ -166,8 +166,30 @@ __device__ inline uint32_t pack_s8(int x0, int x1, int x2, int x3) {
 constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
 constexpr int kMagicBits = 0x4B400000;
 
-// float(x), exact, for |x| < 2^22: an INT32 sum of INT8 x INT8 products over <= 256 terms.
-__device__ inline float small_int_to_float(int x) { return __int_as_float(x + kMagicBits) - kMagic; }
+// 1.5 * 2^23 + x as a float (exact) for |x| < 2^22: an INT32 sum of INT8 x INT8 products over <= 256 terms.
+__device__ inline float biased_float(int x) { return __int_as_float(x + kMagicBits); }
+
+// c with its last two mantissa bits cleared (a relative change below 2^-22), so that 1.5 * 2^23 * c is exact: 3 * c
+// then fits in 24 bits. The quantization pass stores V's and dO's scales this way, for ProductScale.
+__host__ __device__ inline float exact_scale(float c) { return bits_to_float(float_to_bits(c) & ~3u); }
+
+// A scale c of INT32 products (per channel or per tile; c = exact_scale(...)): times(x) = x * c as one multiply-add
+// on the biased product, biased_float(x) * c - 1.5 * 2^23 * c, rounded once (the constant is exact). With c's low
+// bits set, the constant's rounding, up to 0.75 units of x, showed as 1e-3 relative errors in dQ and dV, whose
+// products are often small.
+struct ProductScale {
+  float v, bias;
+  __device__ explicit ProductScale(float c) : v(c) { bias = __fmul_rn(-kMagic, c); }
+  __device__ float times(int x) const { return __fmaf_rn(biased_float(x), v, bias); }
+};
+
+// float(x), exact, for |x| < 2^22.
+__device__ inline float small_int_to_float(int x) { return biased_float(x) - kMagic; }
+
+// A tile's scores in base 2 per unit of the INT32 product: ((sQ * sK) * softmax_scale) * log2(e).
+__device__ inline float scores_log2(float sq, float sk, float softmax_scale) {
+  return __fmul_rn(__fmul_rn(__fmul_rn(sq, sk), softmax_scale), kLog2e);
+}
 
 // x rounded half to even (as cvt.rni and the reference's round()), for |x| < 127.5: the INT8 value is the low
 // byte of the returned bits. The add does the rounding. Callers scale by 127 / max|x| of their own row or tile,
@@ -210,6 +232,10 @@ __device__ inline void quantize_to_a(uint32_t (&a)[Tiles / 4][4], const float (&
   for (int kk = 0; kk < Tiles / 4; ++kk) pack_a(a[kk], q, kk);
 }
 
+// x (the same in every lane) as a value the compiler knows to be warp-uniform: branches on it do not diverge,
+// which ptxas needs to keep wgmma pipelined and to apply setmaxnreg's budget to a warpgroup's branch.
+__device__ inline int warp_uniform(int x) { return __shfl_sync(0xffffffffu, x, 0); }
+
 __device__ inline float warp_max(float x) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
@@ -220,6 +246,10 @@ __device__ inline float warp_max(float x) {
 __device__ inline float quad_max(float x) {
   x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
   return fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
+}
+__device__ inline int quad_max(int x) {
+  x = max(x, __shfl_xor_sync(0xffffffffu, x, 1));
+  return max(x, __shfl_xor_sync(0xffffffffu, x, 2));
 }
 __device__ inline float quad_sum(float x) {
   x += __shfl_xor_sync(0xffffffffu, x, 1);

@@ -200,10 +200,6 @@ __device__ inline void bulk_wait() { asm volatile("cp.async.bulk.wait_group 0;\n
 // tiles need their atom alignment).
 __device__ inline uint8_t* aligned_smem(uint8_t* raw) { return raw + ((1024 - (smem_addr(raw) & 1023)) & 1023); }
 
-// x (the same in every lane) as a value the compiler knows to be warp-uniform: branches on it do not diverge,
-// which ptxas needs to keep wgmma pipelined and to apply setmaxnreg's budget to a warpgroup's branch.
-__device__ inline int warp_uniform(int x) { return __shfl_sync(0xffffffffu, x, 0); }
-
 // Named barriers 1..15 (0 is __syncthreads): `threads` (a multiple of 32) take part; sync waits for them all,
 // arrive counts without waiting.
 __device__ inline void named_barrier_sync(int id, int threads) {
