@@ -20,12 +20,11 @@ namespace sage8_cuda {
 // The exponent of one key tile's scores in base 2, without converting the products to floats first. With mx the
 // row's largest product (an integer), a = 1.5 * 2^23 + (acc - mx) is exactly the float whose bits are acc + (the
 // magic's bits - mx), and x = a * c2 + bias = (acc - mx) * c2 + top, where c2 = scores_log2(...) and `top` is the
-// exponent of the row's largest score: log2(127) (minus a few of bias's units if its rounding would push
-// 2^top to 127.5 or more). So 2^x is the row's P~ times 127 / rowmax(P~), which rounds straight to P's INT8 value,
-// and rows, masked or not, never overflow. One IADD and one FFMA per score instead of IADD, FADD, FMUL, FFMA and
-// FMUL (the reference's float(acc) * c, S - m, times 127 / rowmax): the same real numbers, rounded differently
-// (relative 2^-24 of magic * c2 in the exponent: below 1e-5 of P~ for any score scale seen in practice, and the
-// same for the whole row, so it cancels in softmax's normalization).
+// exponent of the row's largest score. So 2^x is the row's P~ times 2^top / rowmax(P~), which rounds straight to
+// P's INT8 value: one IADD and one FFMA per score instead of IADD, FADD, FMUL, FFMA and FMUL (the reference's
+// float(acc) * c, S - m, times 127 / rowmax). `top` is log2(127) up to bias's rounding (half its last unit, which
+// grows with c2), stepped down if 2^top would round past 127; it enters P's scale (softmax_tile), so the rounding
+// only moves P's INT8 grid a little and biases nothing.
 struct TileExponent {
   float c2, bias, top;
   // c2 is at least the smallest normal float, so that masked elements (-inf, softmax_tile) stay -inf: a zero c2 (an
