@@ -189,9 +189,9 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
+        const ProductScale s0(sdo[d]), s1(sdo[d + 1]);
 #pragma unroll
-        for (int e = 0; e < 4; ++e) dv[2 * dp + x][e] =
-            fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, ProductScale(sdo[d + (e & 1)]));
+        for (int e = 0; e < 4; ++e) dv[2 * dp + x][e] = fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, e & 1 ? s1 : s0);
       }
     }
     __syncthreads();
