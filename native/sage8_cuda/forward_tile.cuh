@@ -62,15 +62,18 @@ __device__ __forceinline__ void exponentiate(const int (&acc)[T][4], const uint3
     }
 }
 
-// Online softmax over one key tile from the INT32 products acc (masked in place). Keeps the rows' reference max m
-// (log2 units; -inf until a row has seen an unmasked key) and this thread's share of the running sum l; returns the
-// factors alpha (1 unless the row's reference moved) the running O must be multiplied by, whether any row of the
-// warp moved (warp-uniform), the rows' P scale (P~ of the INT8 value 1), and P~ quantized per row to INT8 as the A
-// fragments of P V (perm32 token order). k0: the tile's first key; row_w: the warp's first row.
+// Online softmax over one key tile, in two steps so that a caller can interleave other work with the second:
+// tile_max masks the INT32 products acc in place, takes the rows' max and moves the reference max m (log2 units;
+// -inf until a row has seen an unmasked key) and this thread's share of the running sum l; it returns the factors
+// alpha (1 unless the row's reference moved) the running O must be multiplied by, the rows' P scale (P~ of the
+// INT8 value 1), the exponent's bias (bias_bits: unsigned, as a masked row's kMagicBits - INT_MIN wraps; its
+// elements are -inf anyway), and whether any row of the warp moved (warp-uniform).
+// tile_exp then adds the tile's P~ to l and quantizes it per row to INT8 as the A fragments of P V (perm32 token
+// order). k0: the tile's first key; row_w: the warp's first row.
 template <int T, bool kCausal>
-__device__ inline bool softmax_tile(int (&acc)[T][4], const TileExponent& ex, int k0, int row_w, int n, int gid,
-                                    int tq, float (&m)[2], float (&l)[2], float (&alpha)[2], float (&p_scale)[2],
-                                    uint32_t (&pf)[T / 4][4]) {
+__device__ __forceinline__ bool tile_max(int (&acc)[T][4], const TileExponent& ex, int k0, int row_w, int n, int gid,
+                                         int tq, float (&m)[2], float (&l)[2], float (&alpha)[2],
+                                         float (&p_scale)[2], uint32_t (&bias_bits)[2]) {
   constexpr int kMasked = INT_MIN;  // no real product: |acc| <= 128 * 127 * 127
   const bool masked = warp_uniform(k0 + 8 * T > n || (kCausal && k0 + 8 * T - 1 > row_w));
   if (masked) {
@@ -82,7 +85,6 @@ __device__ inline bool softmax_tile(int (&acc)[T][4], const TileExponent& ex, in
         if (key >= n || (kCausal && key > row)) acc[i][e] = kMasked;
       }
   }
-  uint32_t bias_bits[2];  // unsigned: a masked row's kMagicBits - INT_MIN wraps (its elements are -inf anyway)
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     int mx = kMasked;
@@ -106,6 +108,13 @@ __device__ inline bool softmax_tile(int (&acc)[T][4], const TileExponent& ex, in
       for (int e = 0; e < 4; ++e)
         if (acc[i][e] == kMasked) acc[i][e] = int(0xff800000u - bias_bits[e >> 1]);
   }
+  return warp_uniform(__any_sync(0xffffffffu, alpha[0] != 1.f || alpha[1] != 1.f));
+}
+
+template <int T>
+__device__ __forceinline__ void tile_exp(const int (&acc)[T][4], const uint32_t (&bias_bits)[2],
+                                         const TileExponent& ex, const float (&p_scale)[2], float (&l)[2],
+                                         uint32_t (&pf)[T / 4][4]) {
   uint32_t pq[T][4];
   float sum[2] = {0.f, 0.f};
   exponentiate(acc, bias_bits, ex, sum, pq);
@@ -113,7 +122,17 @@ __device__ inline bool softmax_tile(int (&acc)[T][4], const TileExponent& ex, in
   for (int r = 0; r < 2; ++r) l[r] = __fmaf_rn(sum[r], p_scale[r], l[r]);  // l sums the unquantized P~
 #pragma unroll
   for (int kk = 0; kk < T / 4; ++kk) pack_a(pf[kk], pq, kk);
-  return warp_uniform(__any_sync(0xffffffffu, alpha[0] != 1.f || alpha[1] != 1.f));
+}
+
+// Both steps at once: returns whether the caller must rescale O by alpha before adding this tile's P V.
+template <int T, bool kCausal>
+__device__ inline bool softmax_tile(int (&acc)[T][4], const TileExponent& ex, int k0, int row_w, int n, int gid,
+                                    int tq, float (&m)[2], float (&l)[2], float (&alpha)[2], float (&p_scale)[2],
+                                    uint32_t (&pf)[T / 4][4]) {
+  uint32_t bias_bits[2];
+  const bool moved = tile_max<T, kCausal>(acc, ex, k0, row_w, n, gid, tq, m, l, alpha, p_scale, bias_bits);
+  tile_exp(acc, bias_bits, ex, p_scale, l, pf);
+  return moved;
 }
 
 template <int C>

@@ -9,14 +9,15 @@
 //              operands in shared memory (Q's tile, K from the stage; no registers held for Q),
 //              the online softmax and P's per-row INT8 quantization in registers, then P V by wgmma with P's
 //              fragments straight from registers (perm32 token order, as in forward.cu).
-// Per key tile a consumer issues S = Q K^T, waits, runs the softmax, issues P V, waits and folds it into O; the
-// two consumers take turns issuing their matmuls (FlashAttention-3's ping-pong), so that one's softmax and O
-// update run while the tensor cores work for the other.
+// Per key tile a consumer issues S_{j+1} = Q K_{j+1}^T together with P_j V_j, then folds P_j V_j into O while it
+// exponentiates S_{j+1} (consume() says why).
 // The forward's quantization launch skips Q and writes K and V^T as the stage images (tile.cuh swizzled_byte;
 // kernels.h): a stage is three contiguous copies, and the wgmma descriptors read the swizzled tiles directly.
 #include "forward_tile.cuh"
 #include "kernels.h"
 #include "wgmma.cuh"
+
+#include <type_traits>
 
 namespace sage8_cuda {
 namespace {
@@ -153,7 +154,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   const int row_w = q0 + 64 * wg + 16 * warp;  // the warp's first query row
   const float* skg = f.sk + (int64_t)bh * nb;
 
-  // Named barriers: 1 and 2 the consumers' turns (below), 3 + wg consumer wg's Q absmax exchange and Q tile.
+  // Named barrier 1 + wg: consumer wg's Q absmax exchange and Q tile.
   // Q's INT8 rows go to the consumer's K-major tile for the wgmma's A operand: fragment word x of k-step kk holds
   // row 16 warp + gid + 8 (x & 1), bytes 32 kk + 16 (x >> 1) + 4 tq .. + 3. The async proxy (wgmma) reads it after
   // the proxy fence and the warpgroup's barrier.
@@ -163,7 +164,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
     uint32_t qf[D / 32][4];
     mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kQFull), 0);
     sq = quantize_q_fragments<D, BK>(reinterpret_cast<const uint16_t*>(smem + L::kQ), n - q0, 64 * wg, warp, lane,
-                                     reinterpret_cast<float*>(smem + L::kQMax) + 4 * wg, 3 + wg, qf);
+                                     reinterpret_cast<float*>(smem + L::kQMax) + 4 * wg, 1 + wg, qf);
 #pragma unroll
     for (int kk = 0; kk < D / 32; ++kk)
 #pragma unroll
@@ -172,7 +173,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
         *reinterpret_cast<uint32_t*>(q_tile + row * D + swizzled_byte(row, byte, D)) = qf[kk][x];
       }
     fence_proxy_async();
-    named_barrier_sync(3 + wg, 128);
+    named_barrier_sync(1 + wg, 128);
   }
   const uint64_t q_desc = kmajor_desc(smem_addr(q_tile), D);
 
@@ -189,22 +190,6 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
   int s_acc[T][4], pv_acc[C][4];
 
-  // The two consumer warpgroups take turns issuing their matmuls (FlashAttention-3's ping-pong): consumer 0
-  // issues, then consumer 1, and so on, so that one's softmax runs while the tensor cores work for the other.
-  // Turn w is named barrier 1 + w: the owner syncs on it, the other warpgroup arrives.
-  auto take_turn = [&] { named_barrier_sync(1 + wg, 256); };
-  auto pass_turn = [&](bool last) {  // consumer 1's last pass would have no taker
-    if (!(last && wg == 1)) named_barrier_arrive(2 - wg, 256);
-  };
-  if (wg == 1) named_barrier_arrive(1, 256);  // consumer 0 goes first
-
-  // One batch of matmuls: this warpgroup's turn, then the fence its registers need, the issue, the next turn.
-  auto issue = [&](bool last, auto&& matmuls) {
-    take_turn();
-    wgmma_fence();
-    matmuls();
-    pass_turn(last);
-  };
   auto qk = [&](int j) {  // S_j = Q K_j^T, asynchronously
     const uint64_t desc = k_desc + (j % kStages) * kStageDesc;
     wgmma_s8_ss_first(s_acc, q_desc, desc);
@@ -212,45 +197,71 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
     for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(s_acc, q_desc + 2 * kk, desc + 2 * kk);
     wgmma_commit();
   };
+  auto pv = [&](int j, const uint32_t(&pf)[T / 4][4]) {  // PV_j = P_j V_j, asynchronously
+    const uint64_t desc = v_desc + (j % kStages) * kStageDesc;
+    wgmma_s8_first(pv_acc, pf[0], desc);
+#pragma unroll
+    for (int kk = 1; kk < T / 4; ++kk) wgmma_s8(pv_acc, pf[kk], desc + 2 * kk);
+    wgmma_commit();
+  };
 
+  // Tile 0's softmax, then per key tile j: issue S_{j+1} = Q K_{j+1}^T and P_j V_j together; once S_{j+1} is in,
+  // take its row max while P_j V_j finishes; then fold P_j V_j into O and exponentiate S_{j+1} in one straight-line
+  // block, so that the fold's FMAs fill the issue slots between the MUFU ops (the softmax is MUFU- and
+  // latency-bound, the fold neither). The two consumers issue independently: FlashAttention-3's ping-pong turns
+  // measured 2-3% slower here at head_dim 128 (NOTES.md).
+  float alpha[2], p_scale[2];
+  uint32_t pf[T / 4][4], bias_bits[2];
   mbar_wait(&full[0], 0);
-  issue(false, [&] { qk(0); });
-  for (int j = 0; j < tiles; ++j) {
-    const int s = j % kStages;
-    const bool next = j + 1 < tiles;
-    const TileExponent ex(scores_log2(sq, skg[j], softmax_scale));
-    wgmma_wait<0>();
-    fence_registers(s_acc);
-    float alpha[2], p_scale[2];
-    uint32_t pf[T / 4][4];
-    if (softmax_tile<T, kCausal>(s_acc, ex, j * BK, row_w, n, gid, tq, m, l, alpha, p_scale, pf))
-      rescale_rows(o, alpha);  // rare (forward_tile.cuh kRescaleLog2), so before the issue: no branch in flight
-
-    issue(!next, [&] {  // PV_j = P V_j, asynchronously
-      const uint64_t desc = v_desc + s * kStageDesc;
-      wgmma_s8_first(pv_acc, pf[0], desc);
-#pragma unroll
-      for (int kk = 1; kk < T / 4; ++kk) wgmma_s8(pv_acc, pf[kk], desc + 2 * kk);
-      wgmma_commit();
-    });
-    wgmma_wait<0>();
-    fence_registers(pv_acc);
-    fence_registers(pf);
-
-    // O += int32(P V) * sP[row] * sV[channel].
-    const float* sv = sv_s + s * D;
-#pragma unroll
-    for (int t = 0; t < C; ++t) {
-      const float2 v = *reinterpret_cast<const float2*>(sv + 8 * t + 2 * tq);
-      accumulate_pv(o[t], pv_acc[t], p_scale, ProductScale(v.x), ProductScale(v.y));
-    }
-    __syncwarp();
-    mbar_arrive_if(&empty[s], lane == 0);  // this warp is done with stage s: K_j, V_j (waited above) and sV_j
-    if (next) {
-      mbar_wait(&full[(j + 1) % kStages], ((j + 1) / kStages) & 1);
-      issue(false, [&] { qk(j + 1); });
-    }
+  wgmma_fence();
+  qk(0);
+  wgmma_wait<0>();
+  fence_registers(s_acc);
+  {
+    const TileExponent ex(scores_log2(sq, skg[0], softmax_scale));
+    tile_max<T, kCausal>(s_acc, ex, 0, row_w, n, gid, tq, m, l, alpha, p_scale, bias_bits);  // O is still zero
+    tile_exp(s_acc, bias_bits, ex, p_scale, l, pf);
   }
+  auto step = [&](int j, auto has_next) {
+    constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
+    const float pv_scale[2] = {p_scale[0], p_scale[1]};  // P_j's
+    if constexpr (kNext) mbar_wait(&full[(j + 1) % kStages], ((j + 1) / kStages) & 1);
+    wgmma_fence();
+    if constexpr (kNext) qk(j + 1);
+    pv(j, pf);
+    auto fold = [&] {  // O += int32(P_j V_j) * sP[row] * sV[channel]
+      wgmma_wait<0>();
+      fence_registers(pv_acc);
+      fence_registers(pf);
+      const float* sv = sv_s + (j % kStages) * D;
+#pragma unroll
+      for (int t = 0; t < C; ++t) {
+        const float2 v = *reinterpret_cast<const float2*>(sv + 8 * t + 2 * tq);
+        accumulate_pv(o[t], pv_acc[t], pv_scale, ProductScale(v.x), ProductScale(v.y));
+      }
+    };
+    auto release = [&] {  // this warp is done with stage j: K_j, V_j and sV_j
+      __syncwarp();
+      mbar_arrive_if(&empty[j % kStages], lane == 0);
+    };
+    if constexpr (kNext) {
+      const TileExponent ex(scores_log2(sq, skg[j + 1], softmax_scale));
+      wgmma_wait<1>();
+      fence_registers(s_acc);
+      const bool moved =
+          tile_max<T, kCausal>(s_acc, ex, (j + 1) * BK, row_w, n, gid, tq, m, l, alpha, p_scale, bias_bits);
+      fold();
+      tile_exp(s_acc, bias_bits, ex, p_scale, l, pf);
+      release();
+      if (moved) rescale_rows(o, alpha);  // rare (forward_tile.cuh kRescaleLog2); after the fold, O holds tiles 0..j
+    } else {
+      fold();
+      release();
+    }
+  };
+  int j = 0;
+  for (; j + 1 < tiles; ++j) step(j, std::true_type{});
+  step(j, std::false_type{});
   store_rows(o, m, l, row_w, n, f.o + (int64_t)bh * n * D, f.lse + (int64_t)bh * n, gid, tq);
 }
 

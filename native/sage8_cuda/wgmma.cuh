@@ -200,13 +200,9 @@ __device__ inline void bulk_wait() { asm volatile("cp.async.bulk.wait_group 0;\n
 // tiles need their atom alignment).
 __device__ inline uint8_t* aligned_smem(uint8_t* raw) { return raw + ((1024 - (smem_addr(raw) & 1023)) & 1023); }
 
-// Named barriers 1..15 (0 is __syncthreads): `threads` (a multiple of 32) take part; sync waits for them all,
-// arrive counts without waiting.
+// Named barriers 1..15 (0 is __syncthreads): `threads` (a multiple of 32) take part and wait for each other.
 __device__ inline void named_barrier_sync(int id, int threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
-}
-__device__ inline void named_barrier_arrive(int id, int threads) {
-  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
 
 // Register budget per thread of the executing warpgroup from here on (the kernel must declare a cap at entry).
