@@ -1,6 +1,7 @@
 // The fused forward on Hopper (sm_90a), FlashAttention-3 style, with the numerics of forward.cu bit for bit (both
-// use forward_tile.cuh). A thread block owns 128 query rows and has three warpgroups:
-//   producer   one thread copies the block's Q rows (bf16) into shared memory and streams each key tile's K [BK][D],
+// use forward_tile.cuh). A thread block works on units of 128 query rows (UnitWalk: persistently where rows are
+// short) and has three warpgroups:
+//   producer   one thread copies a unit's Q rows (bf16) into shared memory and streams each key tile's K [BK][D],
 //              V^T [D][BK] (INT8) and sV [D] into a ring of kStages shared-memory stages, all with bulk copies (the
 //              TMA engine) counted on mbarriers (a stage's `full`); it refills a stage once the consumers have
 //              released it on its `empty` mbarrier.
@@ -17,6 +18,7 @@
 #include "kernels.h"
 #include "wgmma.cuh"
 
+#include <algorithm>
 #include <type_traits>
 
 namespace sage8_cuda {
@@ -29,7 +31,7 @@ constexpr int kStages = 4;
 
 // Shared memory, from a 1024-byte aligned base (the swizzle atoms): kStages K tiles, kStages V^T tiles, kStages sV
 // vectors, the block's Q rows (bf16), each consumer's quantized Q tile (K-major, swizzled as K's), the full and
-// empty mbarriers of each stage and Q's, then each consumer warp's Q absmax.
+// empty mbarriers of each stage and of Q's rows, then each consumer warp's Q absmax.
 template <int D, int BK>
 struct StageLayout {
   static constexpr int kTileBytes = BK * D;
@@ -41,42 +43,77 @@ struct StageLayout {
   static constexpr int kFull = kQ8 + kQueryRows * D;
   static constexpr int kEmpty = kFull + kStages * 8;
   static constexpr int kQFull = kEmpty + kStages * 8;
-  static constexpr int kQMax = kQFull + 8;
+  static constexpr int kQEmpty = kQFull + 8;
+  static constexpr int kQMax = kQEmpty + 8;
   static constexpr int kBytes = kQMax + kConsumers * 4 * 4;
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTileBytes + D * 4;
   static_assert(kQueryRows % BK == 0, "a block's query rows are whole quantization blocks");
 };
 
+// Whether the forward walks its units persistently (UnitWalk): rows of at most this many key tiles.
+constexpr int kPersistentTiles = 32;
+
 #ifdef SAGE8_HAS_WGMMA
 
-// Issues the copies of key tile j into its stage, once the consumers have released the stage's previous tile.
+// Work units (bh, query block of kQueryRows rows); every thread of a block walks its block's units alike.
+// kPersistent (short rows, where a unit's fixed costs are a large share: Q's load and quantization, the first tile's
+// softmax not overlapped, O's store): one block per SM walks units while its producer already loads the next
+// unit's Q rows and first key tiles. Item i of the walk is query blocks p and nqb - 1 - p of one bh, bh-major so
+// that the blocks running at once share K and V in L2; causal, a pair always has nqb + 1 key tiles, so the static
+// turns (block b takes items b, b + gridDim.x, ...) stay balanced. Otherwise the grid is (query blocks, bh), one
+// unit per block, causal ones longest first (at hd 128 N = 16K the walk measured 2.5-4% slower; NOTES.md v6).
+template <bool kPersistent, bool kCausal>
+struct UnitWalk {
+  int item, second, nqb, pairs, items;
+  __device__ UnitWalk(int n, int batch_heads)
+      : item(blockIdx.x), second(0), nqb((n + kQueryRows - 1) / kQueryRows), pairs((nqb + 1) / 2),
+        items(batch_heads * pairs) {}
+  __device__ bool valid() const { return !kPersistent || item < items; }
+  __device__ int bh() const { return kPersistent ? item / pairs : int(blockIdx.y); }
+  __device__ int q0() const {
+    if constexpr (!kPersistent) return int(kCausal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kQueryRows;
+    const int p = item % pairs;
+    return (second ? nqb - 1 - p : p) * kQueryRows;
+  }
+  __device__ void advance() {
+    const int p = item % pairs;
+    if (!second && nqb - 1 - p != p) {
+      second = 1;
+    } else {
+      second = 0;
+      item += gridDim.x;
+    }
+  }
+};
+
+// Key tiles of the query block from q0 (causal: those at or below its last row).
+template <int BK, bool kCausal>
+__device__ inline int key_tiles(int q0, int n, int nb) {
+  return kCausal ? min(nb, (min(q0 + kQueryRows, n) - 1) / BK + 1) : nb;
+}
+
+// Issues the copies of key tile j of bh into the stage of the block's g-th tile (counted over all its units), once
+// the consumers have released that stage's previous tile.
 template <int D, int BK>
 struct TileLoader {
   using L = StageLayout<D, BK>;
-  const uint8_t* kg;  // this bh's K tiles
-  const uint8_t* vg;  // its V^T tiles
-  const float* svg;   // its sV vectors
+  const int8_t* k8;  // [bh][nb] K tiles
+  const int8_t* vt;  // [bh][nb] V^T tiles
+  const float* sv;   // [bh][nb][D]
+  int nb;
   uint8_t* smem;
   uint64_t* full;
   uint64_t* empty;
 
-  __device__ TileLoader(const ForwardParams& f, uint8_t* smem_, uint64_t* full_, uint64_t* empty_, int bh, int npad,
-                        int nb)
-      : kg(reinterpret_cast<const uint8_t*>(f.k8) + (int64_t)bh * npad * D),
-        vg(reinterpret_cast<const uint8_t*>(f.vt) + (int64_t)bh * npad * D),
-        svg(f.sv + (int64_t)bh * nb * D),
-        smem(smem_),
-        full(full_),
-        empty(empty_) {}
-
-  __device__ void load(int j) const {
-    const int s = j % kStages;
-    if (j >= kStages) mbar_wait(&empty[s], (j / kStages - 1) & 1);  // the consumers are done with tile j - kStages
+  __device__ void load(int bh, int j, int g) const {
+    const int s = g % kStages;
+    if (g >= kStages) mbar_wait(&empty[s], (g / kStages - 1) & 1);  // the consumers are done with tile g - kStages
     mbar_arrive_expect_tx(&full[s], L::kStageTxBytes);
-    bulk_copy_to_smem(smem + L::kK + s * L::kTileBytes, kg + (int64_t)j * L::kTileBytes, L::kTileBytes, &full[s]);
-    bulk_copy_to_smem(smem + L::kV + s * L::kTileBytes, vg + (int64_t)j * L::kTileBytes, L::kTileBytes, &full[s]);
-    bulk_copy_to_smem(smem + L::kSv + s * D * 4, svg + (int64_t)j * D, D * 4, &full[s]);
+    const int64_t tile = (int64_t)bh * nb + j;  // K and V^T tiles are [bh][nb][BK * D] (kernels.h tile layout)
+    bulk_copy_to_smem(smem + L::kK + s * L::kTileBytes, k8 + tile * L::kTileBytes, L::kTileBytes, &full[s]);
+    bulk_copy_to_smem(smem + L::kV + s * L::kTileBytes, vt + tile * L::kTileBytes, L::kTileBytes, &full[s]);
+    bulk_copy_to_smem(smem + L::kSv + s * D * 4, sv + tile * D, D * 4, &full[s]);
   }
 };
 
@@ -141,10 +178,11 @@ __device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int ro
   return q.scale;
 }
 
-// One consumer warpgroup: query rows q0 + 64 * wg ... + 63.
-template <int D, int BK, bool kCausal>
+// One consumer warpgroup on one unit: query rows q0 + 64 * wg ... + 63 of bh, the block's unit u, whose key tiles
+// are the block's tiles g0 .. g0 + tiles - 1 (the stage ring's count).
+template <int D, int BK, bool kCausal, bool kPersistent>
 __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& loader, int wg, int bh, int q0, int n,
-                               int nb, int tiles, float softmax_scale) {
+                               int nb, int tiles, int g0, int u, float softmax_scale) {
   using L = StageLayout<D, BK>;
   uint8_t* smem = loader.smem;
   uint64_t* full = loader.full;
@@ -162,9 +200,13 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   float sq;
   {
     uint32_t qf[D / 32][4];
-    mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kQFull), 0);
+    mbar_wait(reinterpret_cast<uint64_t*>(smem + L::kQFull), u & 1);
     sq = quantize_q_fragments<D, BK>(reinterpret_cast<const uint16_t*>(smem + L::kQ), n - q0, 64 * wg, warp, lane,
                                      reinterpret_cast<float*>(smem + L::kQMax) + 4 * wg, 1 + wg, qf);
+    if constexpr (kPersistent) {  // the next unit's Q rows may come
+      __syncwarp();
+      mbar_arrive_if(reinterpret_cast<uint64_t*>(smem + L::kQEmpty), lane == 0);
+    }
 #pragma unroll
     for (int kk = 0; kk < D / 32; ++kk)
 #pragma unroll
@@ -191,14 +233,14 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   int s_acc[T][4], pv_acc[C][4];
 
   auto qk = [&](int j) {  // S_j = Q K_j^T, asynchronously
-    const uint64_t desc = k_desc + (j % kStages) * kStageDesc;
+    const uint64_t desc = k_desc + ((g0 + j) % kStages) * kStageDesc;
     wgmma_s8_ss_first(s_acc, q_desc, desc);
 #pragma unroll
     for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(s_acc, q_desc + 2 * kk, desc + 2 * kk);
     wgmma_commit();
   };
   auto pv = [&](int j, const uint32_t(&pf)[T / 4][4]) {  // PV_j = P_j V_j, asynchronously
-    const uint64_t desc = v_desc + (j % kStages) * kStageDesc;
+    const uint64_t desc = v_desc + ((g0 + j) % kStages) * kStageDesc;
     wgmma_s8_first(pv_acc, pf[0], desc);
 #pragma unroll
     for (int kk = 1; kk < T / 4; ++kk) wgmma_s8(pv_acc, pf[kk], desc + 2 * kk);
@@ -212,7 +254,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   // measured 2-3% slower here at head_dim 128 (NOTES.md).
   float alpha[2], p_scale[2];
   uint32_t pf[T / 4][4], bias_bits[2];
-  mbar_wait(&full[0], 0);
+  mbar_wait(&full[g0 % kStages], (g0 / kStages) & 1);
   wgmma_fence();
   qk(0);
   wgmma_wait<0>();
@@ -225,7 +267,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   auto step = [&](int j, auto has_next) {
     constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
     const float pv_scale[2] = {p_scale[0], p_scale[1]};  // P_j's
-    if constexpr (kNext) mbar_wait(&full[(j + 1) % kStages], ((j + 1) / kStages) & 1);
+    if constexpr (kNext) mbar_wait(&full[(g0 + j + 1) % kStages], ((g0 + j + 1) / kStages) & 1);
     wgmma_fence();
     if constexpr (kNext) qk(j + 1);
     pv(j, pf);
@@ -233,7 +275,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
       wgmma_wait<0>();
       fence_registers(pv_acc);
       fence_registers(pf);
-      const float* sv = sv_s + (j % kStages) * D;
+      const float* sv = sv_s + ((g0 + j) % kStages) * D;
 #pragma unroll
       for (int t = 0; t < C; ++t) {
         const float2 v = *reinterpret_cast<const float2*>(sv + 8 * t + 2 * tq);
@@ -242,7 +284,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
     };
     auto release = [&] {  // this warp is done with stage j: K_j, V_j and sV_j
       __syncwarp();
-      mbar_arrive_if(&empty[j % kStages], lane == 0);
+      mbar_arrive_if(&empty[(g0 + j) % kStages], lane == 0);
     };
     if constexpr (kNext) {
       const TileExponent ex(scores_log2(sq, skg[j + 1], softmax_scale));
@@ -267,9 +309,9 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
 
 #endif  // SAGE8_HAS_WGMMA
 
-template <int D, int BK, bool kCausal>
+template <int D, int BK, bool kCausal, bool kPersistent>
 __global__ void __launch_bounds__(kThreads, 1)
-    forward_wgmma_kernel(const ForwardParams f, int n, int npad, float softmax_scale) {
+    forward_wgmma_kernel(const ForwardParams f, int n, int npad, int batch_heads, float softmax_scale) {
 #ifdef SAGE8_HAS_WGMMA
   using L = StageLayout<D, BK>;
   extern __shared__ __align__(16) uint8_t smem_raw[];
@@ -277,12 +319,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint64_t* full = reinterpret_cast<uint64_t*>(smem + L::kFull);
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
   uint64_t* q_full = reinterpret_cast<uint64_t*>(smem + L::kQFull);
-
-  const int bh = blockIdx.y;
-  // Causal: the last query blocks see the most keys, so they start first.
-  const int q0 = (kCausal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kQueryRows;
+  uint64_t* q_empty = reinterpret_cast<uint64_t*>(smem + L::kQEmpty);
   const int nb = npad / BK;
-  const int tiles = kCausal ? min(nb, (min(q0 + kQueryRows, n) - 1) / BK + 1) : nb;
 
   if (threadIdx.x == 0) {
     for (int s = 0; s < kStages; ++s) {
@@ -290,6 +328,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       mbar_init(&empty[s], 4 * kConsumers);    // one arrival per consumer warp
     }
     mbar_init(q_full, 1);
+    mbar_init(q_empty, 4 * kConsumers);
     fence_mbar_init();
   }
   __syncthreads();
@@ -298,32 +337,51 @@ __global__ void __launch_bounds__(kThreads, 1)
   // 128 * 24 + 256 * 240 <= 384 * 168, the SM's 64K with the block alone on it. The role branch is on a
   // warp-uniform value, or ptxas would neither apply the budgets nor keep the wgmma pipelined.
   constexpr int kProducerRegisters = 24, kConsumerRegisters = 240;
-  const TileLoader<D, BK> loader(f, smem, full, empty, bh, npad, nb);
+  const TileLoader<D, BK> loader{f.k8, f.vt, f.sv, nb, smem, full, empty};
   const int wg = warp_uniform(threadIdx.x / 128);
   if (wg == 0) {
     shrink_registers<kProducerRegisters>();
     if (threadIdx.x == 0) {
-      // The block's Q rows below n: one contiguous run of [bh][n][D].
-      const uint32_t q_bytes = min(kQueryRows, n - q0) * D * 2;
-      mbar_arrive_expect_tx(q_full, q_bytes);
-      bulk_copy_to_smem(smem + L::kQ, f.q + ((int64_t)bh * n + q0) * D, q_bytes, q_full);
-      for (int j = 0; j < tiles; ++j) loader.load(j);
+      // Each unit's Q rows below n (one contiguous run of [bh][n][D]) once the consumers have quantized the previous
+      // unit's, then its key tiles: the next unit's first stages load while the consumers finish this one.
+      int g = 0, u = 0;
+      for (UnitWalk<kPersistent, kCausal> w(n, batch_heads); w.valid(); w.advance(), ++u) {
+        const int bh = w.bh(), q0 = w.q0(), tiles = key_tiles<BK, kCausal>(q0, n, nb);
+        if (u > 0) mbar_wait(q_empty, (u - 1) & 1);
+        const uint32_t q_bytes = min(kQueryRows, n - q0) * D * 2;
+        mbar_arrive_expect_tx(q_full, q_bytes);
+        bulk_copy_to_smem(smem + L::kQ, f.q + ((int64_t)bh * n + q0) * D, q_bytes, q_full);
+        for (int j = 0; j < tiles; ++j) loader.load(bh, j, g++);
+        if constexpr (!kPersistent) break;
+      }
     }
   } else {
     grow_registers<kConsumerRegisters>();
-    consume<D, BK, kCausal>(f, loader, wg - 1, bh, q0, n, nb, tiles, softmax_scale);
+    int g = 0, u = 0;
+    for (UnitWalk<kPersistent, kCausal> w(n, batch_heads); w.valid(); w.advance(), ++u) {
+      const int q0 = w.q0(), tiles = key_tiles<BK, kCausal>(q0, n, nb);
+      consume<D, BK, kCausal, kPersistent>(f, loader, wg - 1, w.bh(), q0, n, nb, tiles, g, u, softmax_scale);
+      if constexpr (!kPersistent) break;
+      g += tiles;
+    }
   }
 #else
   __trap();  // built without sm_90a: forward_uses_wgmma never selects this
 #endif
 }
 
+bool walks_persistently(const Problem& p) { return p.blocks() <= kPersistentTiles; }
+
 // The kernel instance for p's configuration, as f(kernel pointer, shared-memory bytes).
 template <typename F>
 void with_wgmma_kernel(const Problem& p, F&& f) {
   with_config(p, [&](auto d, auto b, auto c) {
     constexpr int kD = decltype(d)::value, kBK = decltype(b)::value;
-    f(forward_wgmma_kernel<kD, kBK, decltype(c)::value>, StageLayout<kD, kBK>::kAllocBytes);
+    constexpr bool kCausal = decltype(c)::value;
+    if (walks_persistently(p))
+      f(forward_wgmma_kernel<kD, kBK, kCausal, true>, StageLayout<kD, kBK>::kAllocBytes);
+    else
+      f(forward_wgmma_kernel<kD, kBK, kCausal, false>, StageLayout<kD, kBK>::kAllocBytes);
   });
 }
 
@@ -337,10 +395,19 @@ bool forward_uses_wgmma(const Problem& p) {
 }
 
 void launch_forward_wgmma_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream) {
-  const dim3 grid((p.tokens + kQueryRows - 1) / kQueryRows, p.batch_heads);
+  // Persistent: one block per SM (the register budget allows no more), each walking its units (UnitWalk).
+  const int query_blocks = (p.tokens + kQueryRows - 1) / kQueryRows;
+  dim3 grid(query_blocks, p.batch_heads);
+  if (walks_persistently(p)) {
+    int device = 0, sms = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    const int64_t items = (int64_t)p.batch_heads * ((query_blocks + 1) / 2);
+    grid = dim3(static_cast<unsigned>(std::min<int64_t>(items, std::max(sms, 1))));
+  }
   with_wgmma_kernel(p, [&](auto kernel, int bytes) {
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    kernel<<<grid, kThreads, bytes, stream>>>(f, p.tokens, p.padded(), p.softmax_scale());
+    kernel<<<grid, kThreads, bytes, stream>>>(f, p.tokens, p.padded(), p.batch_heads, p.softmax_scale());
   });
   check_launch("sage8 wgmma forward kernel");
 }
