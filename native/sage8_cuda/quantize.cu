@@ -1,7 +1,7 @@
-// Quantization passes (memory-bound, one read of each input): K's per-channel partial sums, then one launch that
-// quantizes K (smoothed by the mean of those sums), Q and V or dO per block to INT8 with absmax scales (token-major
-// and/or channel-major perm32 copies), with dO's rowsum(dO * O) and LSE in log2 units; and the final fp32 -> bf16
-// conversion of dQ.
+// Quantization passes (memory-bound, one read of each input): K's per-channel partial sums, then one persistent
+// launch, overlapping the sums' tail, that quantizes K (smoothed by the mean of those sums), Q and V or dO per block
+// to INT8 with absmax scales (token-major and/or channel-major perm32 copies), with dO's rowsum(dO * O) and LSE in
+// log2 units; and the final fp32 -> bf16 conversion of dQ.
 #include "kernels.h"
 #include "tile.cuh"
 
@@ -23,6 +23,19 @@ __device__ inline void unpack_bf16x8(const uint4& v, float (&x)[8]) {
   }
 }
 
+// Programmatic dependent launch (sm_90): k_sum_kernel lets the quantization launch start at once, and that launch
+// waits for K's partial sums only where it reads them, so that its first loads overlap the sums' tail.
+__device__ inline void allow_dependent_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+__device__ inline void wait_for_prerequisite_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
 // partial[bh][chunk][d] = sum of k over the chunk's tokens, in a fixed order. Blocks walk K from its end, so that
 // the quantization launch, which starts at its beginning, finds the most recently read rows still in L2.
 template <int D>
@@ -30,6 +43,7 @@ __global__ void __launch_bounds__(kThreads) k_sum_kernel(const uint16_t* __restr
                                                           int n) {
   constexpr int kVecs = D / 8, kRows = kThreads / kVecs;
   __shared__ float sums[kRows][D];
+  allow_dependent_launch();
   const int tid = threadIdx.x, c = tid % kVecs, r = tid / kVecs;
   const int chunk = gridDim.x - 1 - blockIdx.x, bh = gridDim.y - 1 - blockIdx.y;
   const uint16_t* src = k + (int64_t)bh * n * D + 8 * c;
@@ -70,20 +84,55 @@ __device__ inline void store_bf16_tile_chunk(uint16_t* tiles, int bh, int nb, in
   *reinterpret_cast<uint4*>(row + swizzled_byte(tl, 16 * (c % 8), 128)) = raw;
 }
 
-// One thread block per (token block, bh, tensor): blockIdx.z picks the tensor of the launch. Each thread holds 8
-// channels of BLK / kRows tokens in registers.
-// Four blocks per SM (64 registers): the pass is latency-bound, and at two blocks (97 registers) the fused launch
-// measured slower than the separate passes were.
+// quantize_s8(x[e] * inverse[e]) for e = 0..7, packed. Where every inverse is finite (amax >= 127 / FLT_MAX), the
+// product is at most 127 (1 + 2^-24) in magnitude (|x| <= amax), so the clamp is void, and adding 1.5 * 2^23 rounds
+// it to the nearest even integer in the sum's low mantissa bits, whose low byte is the INT8 value: one FADD in place
+// of a quarter-rate F2I and two clamps. (A NaN input becomes -1 rather than 0; the reference makes it 127.)
+__device__ inline uint2 quantize_s8x8(const float (&x)[8], const float (&inverse)[8], bool finite) {
+  if (!finite) {
+    int q[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[e] * inverse[e]);
+    return make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
+  }
+  constexpr float kRound = 12582912.f;  // 1.5 * 2^23
+  uint32_t b[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) b[e] = float_to_bits(__fadd_rn(__fmul_rn(x[e], inverse[e]), kRound));
+  const auto low_bytes = [](const uint32_t* w) {
+    return __byte_perm(__byte_perm(w[0], w[1], 0x0040), __byte_perm(w[2], w[3], 0x0040), 0x5410);
+  };
+  return make_uint2(low_bytes(b), low_bytes(b + 4));
+}
+
+// How quantize_kernel's threads split a token block: thread tid holds channels 8 (tid % kVecs) .. + 7 of the kPasses
+// tokens tid / kVecs + kRows * pass.
 template <int D, int BLK>
-__global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_constant__ QuantizeLaunch launch, int n,
-                                                            int npad) {
-  constexpr int kVecs = D / 8, kRows = kThreads / kVecs, kPasses = BLK / kRows;
-  constexpr int kQuads = D / 4, kChunks = BLK / 16;  // 4-channel words per token; 16-token chunks per block
-  __shared__ float channel_max[kRows][D];
-  __shared__ float channel_amax[D];
-  __shared__ float k_mean[D];
-  __shared__ float scratch[kThreads / 32];
-  __shared__ __align__(16) uint32_t staged[BLK * kQuads];
+struct QuantizeShape {
+  static constexpr int kVecs = D / 8, kRows = kThreads / kVecs, kPasses = BLK / kRows;
+  static constexpr int kQuads = D / 4, kChunks = BLK / 16;  // 4-channel words per token; 16-token chunks per block
+};
+
+template <int D, int BLK>
+struct QuantizeShared {
+  using S = QuantizeShape<D, BLK>;
+  uint4 next[BLK * S::kVecs];  // the next token block's bf16 values, each thread's own 16-byte pieces (cp.async)
+  // channel_max and staged share their space: staged is first written after the last read of channel_max.
+  union {
+    float channel_max[S::kRows][D];    // per-thread channel maxima, until the per-channel scales are known
+    uint32_t staged[BLK * S::kQuads];  // then the INT8 words staged for the channel-major copy
+  };
+  float channel_amax[D];
+  float k_mean[D];
+  float scratch[kThreads / 32];
+};
+
+// Quantizes token block blk of row bh of tensor p, whose bf16 values the thread holds in raw (QuantizeShape);
+// kSmooth: p is K, smoothed by its mean (an instance of its own, so that the others skip subtracting zeros).
+template <int D, int BLK, bool kSmooth, typename S = QuantizeShape<D, BLK>>
+__device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D, BLK>& s,
+                                      const uint4 (&raw)[S::kPasses], int bh, int blk, int nb, int n, int npad) {
+  constexpr int kVecs = S::kVecs, kRows = S::kRows, kPasses = S::kPasses, kQuads = S::kQuads, kChunks = S::kChunks;
 
   // The channel-major copy is staged token-major as 4-channel words, each token row's words XOR-ed with its
   // 16-token chunk (times the quads a warp reads per chunk below): the column reads of the transpose then hit
@@ -92,42 +141,39 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
     constexpr int kShift = BLK == 128 ? 2 : 3;  // log2(32 / kChunks): quads per chunk within a warp
     return token * kQuads + (quad ^ (((token >> 4) << kShift) & (kQuads - 1)));
   };
-  const QuantizeParams& p = launch.tensors[blockIdx.z];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, c = tid % kVecs, r0 = tid / kVecs;
-  const int blk = blockIdx.x, bh = blockIdx.y, nb = gridDim.x;
   const int t0 = blk * BLK;
   const int64_t row_base = (int64_t)bh * n;
 
-  // The block's bf16 values stay packed in registers (half the registers of floats, so four blocks fit an SM) and
-  // their loads are issued before K's mean is summed, so that both latencies overlap.
-  uint4 raw[kPasses];
+  if (p.bf16_tiles) {
 #pragma unroll
-  for (int ps = 0; ps < kPasses; ++ps) {
-    const int t = t0 + r0 + ps * kRows;
-    raw[ps] = t < n ? *reinterpret_cast<const uint4*>(p.x + (row_base + t) * D + 8 * c) : make_uint4(0, 0, 0, 0);
-    if (p.bf16_tiles) store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, t - t0, c, raw[ps]);
+    for (int ps = 0; ps < kPasses; ++ps)
+      store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, r0 + ps * kRows, c, raw[ps]);
   }
   float mean[8] = {};
-  if (p.mean_partials) {  // K's mean from launch_k_sums' partial sums, in their fixed order
+  if (kSmooth) {  // K's mean from launch_k_sums' partial sums, in their fixed order
+    wait_for_prerequisite_grid();
     if (tid < D) {
       const int chunks = (n + kMeanChunk - 1) / kMeanChunk;
       const float* partial = p.mean_partials + (int64_t)bh * chunks * D + tid;
-      float s = 0.f;
+      float sum = 0.f;
 #pragma unroll 8
-      for (int i = 0; i < chunks; ++i) s += partial[(int64_t)i * D];
-      k_mean[tid] = s / static_cast<float>(n);
+      for (int i = 0; i < chunks; ++i) sum += partial[(int64_t)i * D];
+      s.k_mean[tid] = sum / static_cast<float>(n);
     }
     __syncthreads();
 #pragma unroll
-    for (int e = 0; e < 8; ++e) mean[e] = k_mean[8 * c + e];
+    for (int e = 0; e < 8; ++e) mean[e] = s.k_mean[8 * c + e];
   }
   // The smoothed values of pass ps; padding tokens stay exactly zero (K is smoothed before padding, as in the
   // reference).
   const auto value = [&](int ps, float (&v)[8]) {
     if (t0 + r0 + ps * kRows < n) {
       unpack_bf16x8(raw[ps], v);
+      if (kSmooth) {
 #pragma unroll
-      for (int e = 0; e < 8; ++e) v[e] -= mean[e];
+        for (int e = 0; e < 8; ++e) v[e] -= mean[e];
+      }
     } else {
 #pragma unroll
       for (int e = 0; e < 8; ++e) v[e] = 0.f;
@@ -169,17 +215,17 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
       for (int e = 0; e < 8; ++e) m[e] = fmaxf(m[e], fabsf(x[e]));
     }
 #pragma unroll
-    for (int e = 0; e < 8; ++e) channel_max[r0][8 * c + e] = m[e];
+    for (int e = 0; e < 8; ++e) s.channel_max[r0][8 * c + e] = m[e];
     __syncthreads();
     if (tid < D) {
       float m = 0.f;
-      for (int i = 0; i < kRows; ++i) m = fmaxf(m, channel_max[i][tid]);
-      channel_amax[tid] = m;
+      for (int i = 0; i < kRows; ++i) m = fmaxf(m, s.channel_max[i][tid]);
+      s.channel_amax[tid] = m;
       p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(Int8Scale(m).scale);  // tile.cuh ProductScale
     }
     __syncthreads();
 #pragma unroll
-    for (int e = 0; e < 8; ++e) inverse[e] = Int8Scale(channel_amax[8 * c + e]).inverse;
+    for (int e = 0; e < 8; ++e) inverse[e] = Int8Scale(s.channel_amax[8 * c + e]).inverse;
   } else {
     float m = 0.f;
 #pragma unroll
@@ -189,7 +235,7 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
 #pragma unroll
       for (int e = 0; e < 8; ++e) m = fmaxf(m, fabsf(x[e]));
     }
-    m = block_max<kThreads / 32>(m, scratch, warp, lane);
+    m = block_max<kThreads / 32>(m, s.scratch, warp, lane);
     const Int8Scale q(m);
 #pragma unroll
     for (int e = 0; e < 8; ++e) inverse[e] = q.inverse;
@@ -200,20 +246,20 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
     }
   }
 
+  bool finite = true;
+#pragma unroll
+  for (int e = 0; e < 8; ++e) finite = finite && inverse[e] < INFINITY;
 #pragma unroll
   for (int ps = 0; ps < kPasses; ++ps) {
     float x[8];
     value(ps, x);
-    int q[8];
-#pragma unroll
-    for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[e] * inverse[e]);
     const int tl = r0 + ps * kRows;
-    const uint2 w = make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
+    const uint2 w = quantize_s8x8(x, inverse, finite);
     if (p.rows) {
       const int col = p.wgmma_tiles ? swizzled_byte(tl, 8 * c, D) : 8 * c;
       *reinterpret_cast<uint2*>(p.rows + ((int64_t)bh * npad + t0 + tl) * D + col) = w;
     }
-    if (p.cols) *reinterpret_cast<uint2*>(staged + staged_word(tl, 2 * c)) = w;
+    if (p.cols) *reinterpret_cast<uint2*>(s.staged + staged_word(tl, 2 * c)) = w;
   }
   if (p.cols) {
     // Thread (chunk, quad) writes 16 positions (perm32 order) of channels 4 quad .. 4 quad + 3: it reads those
@@ -228,7 +274,7 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
         const int pos = 16 * ch + j;
         const int token = p.cols_order == ColumnOrder::kPairs16 ? (pos & ~15) | pairs16_token(pos & 15)
                                                                 : (pos & ~31) | perm32_token(pos & 31);
-        words[j] = staged[staged_word(token, quad)];
+        words[j] = s.staged[staged_word(token, quad)];
       }
       uint32_t out[4][4];  // [channel][word]
 #pragma unroll
@@ -247,6 +293,53 @@ __global__ void __launch_bounds__(kThreads, 4) quantize_kernel(const __grid_cons
         *reinterpret_cast<uint4*>(dst) = make_uint4(out[e][0], out[e][1], out[e][2], out[e][3]);
       }
     }
+  }
+}
+
+// Persistent: each thread block quantizes token blocks tile, tile + gridDim.x, ... of the launch (tensor-major, then
+// bh, then block: K first), and copies the next one's bf16 values into shared memory while it works on the current
+// one, so that loads stay in flight through the barriers and arithmetic of each block. Each thread copies and
+// reads back only its own pieces, so the copies need no barrier of their own.
+// Four blocks per SM (64 registers): at two (97 registers) the fused launch measured slower than separate passes.
+template <int D, int BLK>
+__global__ void __launch_bounds__(kThreads, 4)
+    quantize_kernel(const __grid_constant__ QuantizeLaunch launch, int bh_count, int n, int npad) {
+  using S = QuantizeShape<D, BLK>;
+  constexpr int kVecs = S::kVecs, kRows = S::kRows, kPasses = S::kPasses;
+  extern __shared__ __align__(16) uint8_t smem[];
+  auto& s = *reinterpret_cast<QuantizeShared<D, BLK>*>(smem);
+  const int tid = threadIdx.x, c = tid % kVecs, r0 = tid / kVecs;
+  const int nb = (n + BLK - 1) / BLK, per_tensor = bh_count * nb, tiles = launch.count * per_tensor;
+
+  const auto prefetch = [&](int tile) {
+    if (tile < tiles) {
+      const QuantizeParams& p = launch.tensors[tile / per_tensor];
+      const int bh = tile % per_tensor / nb, t0 = tile % nb * BLK;
+      const uint16_t* x = p.x + (int64_t)bh * n * D + 8 * c;
+#pragma unroll
+      for (int ps = 0; ps < kPasses; ++ps) {
+        const int t = t0 + r0 + ps * kRows;
+        cp_async16(&s.next[(r0 + ps * kRows) * kVecs + c], x + (int64_t)min(t, n - 1) * D, t < n);  // zeros past n
+      }
+    }
+    cp_async_commit();
+  };
+
+  prefetch(blockIdx.x);
+  for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    cp_async_wait<0>();
+    uint4 raw[kPasses];
+#pragma unroll
+    for (int ps = 0; ps < kPasses; ++ps) raw[ps] = s.next[(r0 + ps * kRows) * kVecs + c];
+    // raw's reads are complete before the next copy overwrites them, and the previous block is done with s.
+    __syncthreads();
+    prefetch(tile + gridDim.x);
+    const QuantizeParams& p = launch.tensors[tile / per_tensor];
+    const int bh = tile % per_tensor / nb, blk = tile % nb;
+    if (p.mean_partials)
+      quantize_block<D, BLK, true>(p, s, raw, bh, blk, nb, n, npad);
+    else
+      quantize_block<D, BLK, false>(p, s, raw, bh, blk, nb, n, npad);
   }
 }
 
@@ -277,10 +370,30 @@ void launch_k_sums(const Problem& p, const uint16_t* k, float* partial, cudaStre
 }
 
 void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream_t stream) {
-  const dim3 grid(p.blocks(), p.batch_heads, tensors.count);
   with_config(p, [&](auto d, auto b, auto) {
-    quantize_kernel<decltype(d)::value, decltype(b)::value>
-        <<<grid, kThreads, 0, stream>>>(tensors, p.tokens, p.padded());
+    constexpr int D = decltype(d)::value, BLK = decltype(b)::value, kBytes = sizeof(QuantizeShared<D, BLK>);
+    const auto kernel = quantize_kernel<D, BLK>;
+    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
+    int device = 0, sms = 0, per_sm = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kBytes);
+    const int tiles = tensors.count * p.batch_heads * p.blocks();
+    cudaLaunchConfig_t config{};
+    config.gridDim = dim3(std::min(tiles, std::max(per_sm, 1) * sms));
+    config.blockDim = dim3(kThreads);
+    config.dynamicSmemBytes = kBytes;
+    config.stream = stream;
+    // Overlapping the previous launch is safe only right after launch_k_sums (the kernel waits for it before
+    // reading its sums), and only where the kernel's machine code has that wait (sm_90a).
+    cudaLaunchAttribute overlap{};
+    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    overlap.val.programmaticStreamSerializationAllowed = 1;
+    if (tensors.tensors[0].mean_partials && runs_sm90a(kernel)) {
+      config.attrs = &overlap;
+      config.numAttrs = 1;
+    }
+    cudaLaunchKernelEx(&config, kernel, tensors, p.batch_heads, p.tokens, p.padded());
   });
   check_launch("sage8 quantize");
 }
