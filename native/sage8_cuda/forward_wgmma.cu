@@ -399,11 +399,8 @@ void launch_forward_wgmma_kernel(const Problem& p, const ForwardParams& f, cudaS
   const int query_blocks = (p.tokens + kQueryRows - 1) / kQueryRows;
   dim3 grid(query_blocks, p.batch_heads);
   if (walks_persistently(p)) {
-    int device = 0, sms = 0;
-    cudaGetDevice(&device);
-    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
     const int64_t items = (int64_t)p.batch_heads * ((query_blocks + 1) / 2);
-    grid = dim3(static_cast<unsigned>(std::min<int64_t>(items, std::max(sms, 1))));
+    grid = dim3(static_cast<unsigned>(std::min<int64_t>(items, multiprocessor_count())));
   }
   with_wgmma_kernel(p, [&](auto kernel, int bytes) {
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);

@@ -22,6 +22,9 @@ namespace sage8_cuda {
 // Throws std::runtime_error naming `what` if the last launch failed.
 void check_launch(const char* what);
 
+// The current GPU's SM count, for persistent grids (at least 1).
+int multiprocessor_count();
+
 // Whether the current GPU runs `kernel`'s sm_90a machine code (compute capability 9.0; elsewhere the runtime picks
 // another image). A failed query means no, and is not left for the next launch to report.
 template <typename Kernel>

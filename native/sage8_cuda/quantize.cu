@@ -95,14 +95,10 @@ __device__ inline uint2 quantize_s8x8(const float (&x)[8], const float (&inverse
     for (int e = 0; e < 8; ++e) q[e] = quantize_s8(x[e] * inverse[e]);
     return make_uint2(pack_s8(q[0], q[1], q[2], q[3]), pack_s8(q[4], q[5], q[6], q[7]));
   }
-  constexpr float kRound = 12582912.f;  // 1.5 * 2^23
   uint32_t b[8];
 #pragma unroll
-  for (int e = 0; e < 8; ++e) b[e] = float_to_bits(__fadd_rn(__fmul_rn(x[e], inverse[e]), kRound));
-  const auto low_bytes = [](const uint32_t* w) {
-    return __byte_perm(__byte_perm(w[0], w[1], 0x0040), __byte_perm(w[2], w[3], 0x0040), 0x5410);
-  };
-  return make_uint2(low_bytes(b), low_bytes(b + 4));
+  for (int e = 0; e < 8; ++e) b[e] = s8_bits(__fmul_rn(x[e], inverse[e]));  // tile.cuh
+  return make_uint2(pack_low_bytes(b[0], b[1], b[2], b[3]), pack_low_bytes(b[4], b[5], b[6], b[7]));
 }
 
 // How quantize_kernel's threads split a token block: thread tid holds channels 8 (tid % kVecs) .. + 7 of the kPasses
@@ -374,13 +370,11 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
     constexpr int D = decltype(d)::value, BLK = decltype(b)::value, kBytes = sizeof(QuantizeShared<D, BLK>);
     const auto kernel = quantize_kernel<D, BLK>;
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
-    int device = 0, sms = 0, per_sm = 0;
-    cudaGetDevice(&device);
-    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    int per_sm = 0;
     cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kBytes);
     const int tiles = tensors.count * p.batch_heads * p.blocks();
     cudaLaunchConfig_t config{};
-    config.gridDim = dim3(std::min(tiles, std::max(per_sm, 1) * sms));
+    config.gridDim = dim3(std::min(tiles, std::max(per_sm, 1) * multiprocessor_count()));
     config.blockDim = dim3(kThreads);
     config.dynamicSmemBytes = kBytes;
     config.stream = stream;
