@@ -1,4 +1,6 @@
 // The wgmma backward's dK/dQ kernel (and dV at head_dim 64), and the backward's launch: backward_wgmma.cuh.
+#include <type_traits>
+
 #include "backward_wgmma.cuh"
 
 namespace sage8_cuda {
@@ -95,14 +97,32 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 #pragma unroll
     for (int e = 0; e < 4; ++e) dk[t][e] = dv[t][e] = 0.f;
 
-  mbar_wait(bars.key_full, 0);
+  // Two schedules of a query block, chosen by measurement (NOTES.md v7):
+  //   overlapped  S^T of the block was issued at the end of the previous one, as soon as dK's accumulator was folded
+  //               (it runs under dQ's staging); dP^T = V dO^T is issued behind it and P^T computed while dP^T
+  //               finishes, then dS^T. 5-8% faster causal, 1-2% at head_dim 64;
+  //   together    S^T and dP^T issued together, P^T and dS^T in one pass: 2% faster at head_dim 128 without causal
+  //               masking, where ptxas schedules the overlapped loop worse.
+  constexpr bool kOverlapped = kCausal || D == 64;
+  float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
+  int acc[kBlock / 8][4];   // S^T
+  float pt[kBlock / 8][4];  // P^T
+  auto scores = [&] {       // S^T of the query block in group A, issued
+    scores_t<D>(acc, k_desc, q_desc);
+    wgmma_commit();
+  };
   const int i_begin = c.first_block(kCausal);
-  for (int i = i_begin; i < c.nb; ++i) {
+  mbar_wait(bars.key_full, 0);
+  if constexpr (kOverlapped) {
+    mbar_wait(&bars.full[0], 0);
+    wgmma_fence();
+    scores();
+  }
+  float sq_next = sqg[i_begin];  // overlapped: sQ loaded a block ahead (its latency would hold the exponentials)
+  auto step = [&](int i, auto has_next) {
+    constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
     const uint32_t parity = (i - i_begin) & 1;
-    mbar_wait(&bars.full[0], parity);
-
-    float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
-    int acc[kBlock / 8][4];   // S^T
+    if constexpr (!kOverlapped) mbar_wait(&bars.full[0], parity);
     wgmma_fence();
     wgmma_bf16_ss_first(ds, v_desc, do_desc);
 #pragma unroll
@@ -110,39 +130,61 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       const uint64_t step = (kk / 4) * kPanelDesc + 2 * (kk % 4);
       wgmma_bf16_ss(ds, v_desc + step, do_desc + step);
     }
-    scores_t<D>(acc, k_desc, q_desc);
+    if constexpr (!kOverlapped) scores_t<D>(acc, k_desc, q_desc);
     wgmma_commit();
-    wgmma_wait<0>();
-    fence_registers(ds);
-    fence_registers(acc);
 
-    const float sq = sqg[i];
+    float sq;
+    if constexpr (kOverlapped) {
+      sq = sq_next;
+      if constexpr (kNext) sq_next = sqg[i + 1];
+    } else {
+      sq = sqg[i];
+    }
     const float c2 = scores_log2(sq, sk, softmax_scale);
+    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse);
     const float* delta = reinterpret_cast<const float*>(smem + L::kDelta);
-    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
+    auto pair_at = [&](const float* x, int t) { return *reinterpret_cast<const float2*>(x + 8 * t + 2 * c.tq); };
+    auto probability = [&](int t, int e, float2 l) {
+      pt[t][e] = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
+                               i * kBlock + 8 * t + 2 * c.tq + (e & 1), n);
+    };
     float ds_max = 0.f, p_max = 0.f;
-    float pt[kBlock / 8][4];  // fused dV only
+    auto score_gradient = [&](int t, int e, float2 d) {
+      ds[t][e] = ds_of(pt[t][e], ds[t][e], e & 1 ? d.y : d.x);
+      ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
+      if constexpr (kFuseDv) p_max = fmaxf(p_max, pt[t][e]);
+    };
+    if constexpr (kOverlapped) {
+      wgmma_wait<1>();
+      fence_registers(acc);
 #pragma unroll
-    for (int t = 0; t < kBlock / 8; ++t) {
-      const int q0 = 8 * t + 2 * c.tq;
-      const float2 l = *reinterpret_cast<const float2*>(lse + q0), d = *reinterpret_cast<const float2*>(delta + q0);
+      for (int t = 0; t < kBlock / 8; ++t)
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int qc = q0 + (e & 1);
-        const float p = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
-                                      i * kBlock + qc, n);
-        ds[t][e] = ds_of(p, ds[t][e], e & 1 ? d.y : d.x);
-        ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
-        if constexpr (kFuseDv) {
-          pt[t][e] = p;
-          p_max = fmaxf(p_max, p);
+        for (int e = 0; e < 4; ++e) probability(t, e, pair_at(lse, t));
+      wgmma_wait<0>();
+      fence_registers(ds);
+#pragma unroll
+      for (int t = 0; t < kBlock / 8; ++t)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) score_gradient(t, e, pair_at(delta, t));
+    } else {
+      wgmma_wait<0>();
+      fence_registers(ds);
+      fence_registers(acc);
+#pragma unroll
+      for (int t = 0; t < kBlock / 8; ++t) {
+        const float2 l = pair_at(lse, t), d = pair_at(delta, t);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          probability(t, e, l);
+          score_gradient(t, e, d);
         }
       }
     }
+    release(&bars.empty[0], c);  // group A: the products that read it are done, and so is the dS phase
     if (issuer) bulk_wait_read();  // the last block's dQ reduction has read the staging (the barrier tells all)
     const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, int(parity), c);
-    release(&bars.empty[0], c);  // group A: the products that read it are done, and so is the dS phase
     mbar_wait(&bars.full[1], parity);
     const Int8Scale ds_q(maxima.x), p_q(maxima.y);
     const float ds_scale = ds_q.scale;
@@ -192,15 +234,22 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     }
     wgmma_wait<1>();
     fence_registers(kacc);
+    fence_registers(dsf);
     const float ck = (ds_scale * sq) * softmax_scale;
 #pragma unroll
     for (int t = 0; t < D / 8; ++t)
 #pragma unroll
       for (int e = 0; e < 4; ++e) dk[t][e] = fold_dk(dk[t][e], kacc[t][e], ck);
 
-    wgmma_wait<0>();
+    if constexpr (kOverlapped && kNext) {  // the next block's S^T, once its group A is in
+      mbar_wait(&bars.full[0], parity ^ 1);
+      wgmma_fence();
+      scores();
+      wgmma_wait<1>();
+    } else {
+      wgmma_wait<0>();
+    }
     fence_registers(qacc);
-    fence_registers(dsf);
     // dQ += int32(dS K) * (sdS * sK) * softmax_scale for this warpgroup's 64 queries: staged in shared memory
     // (16-byte chunks of row r XOR-ed with r & 7, as dq_acc holds them: conflict-free stores) and added by one bulk
     // reduction. Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles); rows past n take exact
@@ -222,7 +271,10 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       bulk_commit();
     }
     release(&bars.empty[1], c);  // group B
-  }
+  };
+  int i = i_begin;
+  for (; i + 1 < c.nb; ++i) step(i, std::true_type{});
+  step(i, std::false_type{});
   if (issuer) bulk_wait();
 
   store_key_rows<D>(b.dk + (int64_t)c.bh * n * D, dk, c.key0, n, c.tq);

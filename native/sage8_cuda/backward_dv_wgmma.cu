@@ -1,4 +1,6 @@
 // The wgmma backward's dV kernel (head_dim 128; at 64 the dK/dQ kernel computes dV): backward_wgmma.cuh.
+#include <type_traits>
+
 #include "backward_wgmma.cuh"
 
 namespace sage8_cuda {
@@ -27,6 +29,10 @@ struct DvLayout {
 
 #ifdef SAGE8_HAS_WGMMA
 
+// Per query block i a consumer issues S^T_{i+1} = K Q_{i+1}^T together with P^T_i dO_i; once S^T_{i+1} is in, it
+// computes P^T_{i+1} and posts its maximum while P^T_i dO_i finishes, then folds P^T_i dO_i into dV while the other
+// consumer warps post theirs, and only then waits for the tile maximum that P^T_{i+1}'s INT8 scale needs. The
+// tensor cores run each product under the other phase's CUDA-core work (the forward's order, forward_wgmma.cu).
 template <int D, bool kCausal>
 __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
                                   float softmax_scale) {
@@ -40,6 +46,7 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
   const uint64_t q_desc = kmajor_desc(smem_addr(smem + L::kQ), D);
   const uint64_t dot_desc = kmajor_desc(smem_addr(smem + L::kDot), kBlock);
   constexpr uint64_t kStageDesc = L::kTile >> 4;
+  const int i_begin = c.first_block(kCausal);
 
   float dv[D / 8][4];
 #pragma unroll
@@ -47,23 +54,21 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
 #pragma unroll
     for (int e = 0; e < 4; ++e) dv[t][e] = 0.f;
 
-  mbar_wait(bars.key_full, 0);
-  const int i_begin = c.first_block(kCausal);
-  for (int i = i_begin; i < c.nb; ++i) {
-    const int u = i - i_begin, s = u % L::kStages;
-    mbar_wait(&bars.full[s], (u / L::kStages) & 1);
-
-    int acc[kBlock / 8][4];  // S^T: this warpgroup's 64 keys x 128 queries
-    wgmma_fence();
+  int acc[kBlock / 8][4];      // S^T: this warpgroup's 64 keys x 128 queries
+  float pt[kBlock / 8][4];     // P^T
+  uint32_t pf[kBlock / 32][4];  // INT8 P^T, the A fragments of P^T dO
+  int pv[D / 8][4];            // int32(P^T dO)
+  auto scores = [&](int u) {   // S^T of the u-th query block (stage u % Stages), issued
+    const int s = u % L::kStages;
     scores_t<D>(acc, k_desc, q_desc + s * kStageDesc);
     wgmma_commit();
-    wgmma_wait<0>();
-    fence_registers(acc);
-
+  };
+  auto stage_full = [&](int u) { mbar_wait(&bars.full[u % L::kStages], (u / L::kStages) & 1); };
+  auto probabilities = [&](int u) {  // P^T from S^T (waited for) and posts its maximum
+    const int i = i_begin + u;
     const float c2 = scores_log2(sqg[i], sk, softmax_scale);
-    const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + s * kBlock;
+    const float* lse = reinterpret_cast<const float*>(smem + L::kLse) + (u % L::kStages) * kBlock;
     const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
-    float pt[kBlock / 8][4];
     float p_max = 0.f;
 #pragma unroll
     for (int t = 0; t < kBlock / 8; ++t) {
@@ -76,17 +81,49 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
         p_max = fmaxf(p_max, pt[t][e]);
       }
     }
-    const Int8Scale p_q(consumers_max(make_float2(p_max, 0.f), max_slots, u, c).x);
-    uint32_t pf[kBlock / 32][4];
+    post_max(make_float2(p_max, 0.f), max_slots, u, c);
+  };
+  auto quantize_p = [&](int u) {  // INT8 P^T with the tile's scale, once every consumer warp has posted
+    const Int8Scale p_q(collect_max(max_slots, u).x);
     quantize_to_a(pf, pt, p_q.inverse);
-    int pv[D / 8][4];
+    return p_q.scale;
+  };
+
+  mbar_wait(bars.key_full, 0);
+  stage_full(0);
+  wgmma_fence();
+  scores(0);
+  wgmma_wait<0>();
+  fence_registers(acc);
+  probabilities(0);
+  float p_scale = quantize_p(0);
+  auto step = [&](int u, auto has_next) {
+    constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
+    const int s = u % L::kStages;
+    if constexpr (kNext) stage_full(u + 1);
+    wgmma_fence();
+    if constexpr (kNext) scores(u + 1);
     issue_pv<D>(pv, pf, dot_desc + s * kStageDesc);
-    wgmma_wait<0>();
-    fence_registers(pv);
-    fence_registers(pf);
-    fold_pv<D>(dv, pv, p_q.scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
-    release(&bars.empty[s], c);
-  }
+    auto fold = [&] {
+      wgmma_wait<0>();
+      fence_registers(pv);
+      fence_registers(pf);
+      fold_pv<D>(dv, pv, p_scale, reinterpret_cast<const float*>(smem + L::kSdo) + s * D, c);
+      release(&bars.empty[s], c);
+    };
+    if constexpr (kNext) {
+      wgmma_wait<1>();
+      fence_registers(acc);
+      probabilities(u + 1);
+      fold();
+      p_scale = quantize_p(u + 1);
+    } else {
+      fold();
+    }
+  };
+  int u = 0;
+  for (; i_begin + u + 1 < c.nb; ++u) step(u, std::true_type{});
+  step(u, std::false_type{});
   store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
 }
 

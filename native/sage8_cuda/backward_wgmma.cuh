@@ -7,7 +7,9 @@
 //              all consumer warps have arrived on its `empty` mbarrier (dv: a ring of stages; dkdq: two groups of
 //              single slots, released at different points of a block).
 //   consumers  two warpgroups of 64 keys each. A tile's scale needs the maximum over both warpgroups' halves, so
-//              they exchange it through shared memory once per tile.
+//              they exchange it through shared memory once per tile. Each consumer issues the next product before
+//              the CUDA-core work of the current one where its registers allow (the forward's order): dv issues
+//              S^T of block i + 1 with P^T_i dO_i; dkdq issues S^T of block i + 1 once dK's accumulator is folded.
 // The key block's K tile (and K^T for dQ) is copied once, on its own mbarrier. S^T = K Q^T reads K from shared
 // memory rather than registers: with K's fragments in registers, ptxas (nvcc 13.0) reused their registers inside the
 // loop at head_dim 128 (wrong results), and shared memory also leaves the registers to the accumulators.
@@ -77,17 +79,25 @@ __device__ inline void scores_t(int (&acc)[kBlock / 8][4], uint64_t k_desc, uint
   for (int kk = 1; kk < D / 32; ++kk) wgmma_s8_ss(acc, k_desc + 2 * kk, q_desc + 2 * kk);
 }
 
-// Max of x and of y over both consumer warpgroups (named barrier 1). slots: a float2 per consumer warp, alternating
-// between two sets by tile so that a fast warp's next write cannot meet a slow warp's read.
-__device__ inline float2 consumers_max(float2 v, float2* slots, int tile, const Consumer& c) {
+// Max of x and of y over both consumer warpgroups, in two halves so that a consumer can work between them: post_max
+// stores this warp's maxima, collect_max waits for every consumer warp's (named barrier 1) and reduces them. slots: a
+// float2 per consumer warp, alternating between two sets by tile, so that a fast warp's next post cannot meet a slow
+// warp's collect (the post after that comes only once every warp has passed the next barrier).
+__device__ inline void post_max(float2 v, float2* slots, int tile, const Consumer& c) {
   v = make_float2(warp_max(v.x), warp_max(v.y));
-  float2* set = slots + (tile & 1) * kConsumerWarps;
-  set[4 * c.wg + c.warp] = v;  // every lane stores the same value: no divergent branch
+  slots[(tile & 1) * kConsumerWarps + 4 * c.wg + c.warp] = v;  // every lane stores the same value: no branch
+}
+__device__ inline float2 collect_max(const float2* slots, int tile) {
   named_barrier_sync(1, 128 * kConsumers);
+  const float2* set = slots + (tile & 1) * kConsumerWarps;
   float2 m = set[0];
 #pragma unroll
   for (int w = 1; w < kConsumerWarps; ++w) m = make_float2(fmaxf(m.x, set[w].x), fmaxf(m.y, set[w].y));
   return m;
+}
+__device__ inline float2 consumers_max(float2 v, float2* slots, int tile, const Consumer& c) {
+  post_max(v, slots, tile, c);
+  return collect_max(slots, tile);
 }
 
 // int32(P^T dO) for this warpgroup's 64 keys x D channels (issued and committed, not waited for).
