@@ -69,12 +69,18 @@ internal sealed class TestNetwork : IDisposable
 
     public string Subnet => $"10.231.{id}.0/24";
 
-    /// <summary>Open MPI's launcher agent ("agent host command..."): runs the command inside that host's namespace. Returns the agent command line.</summary>
+    /// <summary>
+    /// Open MPI's launcher agent ("agent host command..."): runs the command inside that host's namespace, with a
+    /// temporary directory of its own as a real host has (daemons sharing /tmp race to create Open MPI's session
+    /// directories: "mkdir ... File exists"). Returns the agent command line.
+    /// </summary>
     public string WriteLauncher(string folder)
     {
         var path = Path.Combine(folder, "netns-launch.sh");
         var cases = string.Join("\n", Hosts.Select(h => $"  {h.Address}) ns={h.Namespace};;"));
-        File.WriteAllText(path, $"#!/bin/sh\nhost=$1; shift\ncase $host in\n{cases}\n  *) echo \"unknown host $host\" >&2; exit 1;;\nesac\nexec ip netns exec $ns sh -c \"$*\"\n");
+        var tmp = Path.Combine(folder, "tmp-$ns");
+        File.WriteAllText(path, $"#!/bin/sh\nhost=$1; shift\ncase $host in\n{cases}\n  *) echo \"unknown host $host\" >&2; exit 1;;\nesac\n" +
+            $"mkdir -p {tmp}\nexec ip netns exec $ns env TMPDIR={tmp} sh -c \"$*\"\n");
         return $"sh {path}";
     }
 
