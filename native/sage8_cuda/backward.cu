@@ -320,7 +320,7 @@ __global__ void __launch_bounds__(2 * BLK, 1)
       for (int t = 0; t < BLK / 8; ++t)
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          dq8[t][e] = s8_bits(__fmul_rn(ds[t][e], inverse));
+          dq8[t][e] = s8_scaled(ds[t][e], inverse);
           const int qc = 8 * t + 2 * kb.tq + (e & 1);
           const int key = 16 * kb.warp + kb.gid + 8 * (e >> 1);
           ds_s[qc * S::kTStride + token_pos(key)] = static_cast<uint8_t>(dq8[t][e]);

@@ -89,6 +89,14 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   const int st_query = 8 * (c.lane / 8) + c.lane % 8;
   const int st_chunk = 4 * c.wg + c.warp;
   float* staging = reinterpret_cast<float*>(smem + L::kStaging) + 64 * c.wg * D;  // this warpgroup's 64 queries
+  // Where this thread's dQ pairs go (see the staging below): chunk 2t + tq / 2 of row r lands at chunk
+  // (2t + tq / 2) ^ (r & 7). Both of the thread's rows have r & 7 == gid, so the XOR only changes the chunk's low three
+  // bits, 2 (t % 4) + tq / 2: four addresses, to which t / 4 and the second row add constants. (Sixteen XOR-ed
+  // offsets, one per t, spilled in every instance.)
+  float* staging_at[4];
+#pragma unroll
+  for (int x = 0; x < 4; ++x)
+    staging_at[x] = staging + (16 * c.warp + c.gid) * D + 4 * ((2 * x + c.tq / 2) ^ c.gid) + 2 * (c.tq & 1);
   const bool issuer = threadIdx.x % 128 == 0;  // issues this warpgroup's bulk reductions
 
   float dk[D / 8][4], dv[D / 8][4];  // dv: fused dV only
@@ -256,14 +264,11 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     // zeros (their P and dO are 0).
     const ProductScale cq(exact_scale((ds_scale * sk) * softmax_scale));
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int r = 16 * c.warp + c.gid + 8 * h;
-      float* row = staging + r * D;
+    for (int h = 0; h < 2; ++h)
 #pragma unroll
       for (int t = 0; t < D / 8; ++t)
-        *reinterpret_cast<float2*>(row + 4 * ((2 * t + c.tq / 2) ^ (r & 7)) + 2 * (c.tq & 1)) =
+        *reinterpret_cast<float2*>(staging_at[t % 4] + 8 * h * D + 32 * (t / 4)) =
             make_float2(cq.times(qacc[t][2 * h]), cq.times(qacc[t][2 * h + 1]));
-    }
     fence_proxy_async();
     named_barrier_sync(3 + c.wg, 128);
     if (issuer) {

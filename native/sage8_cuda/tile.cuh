@@ -196,6 +196,11 @@ __device__ inline float scores_log2(float sq, float sk, float softmax_scale) {
 // so x never leaves that range and no clamp is needed.
 __device__ inline uint32_t s8_bits(float x) { return __float_as_uint(__fadd_rn(x, kMagic)); }
 
+// s8_bits of x * inverse, with the product rounded to the integer directly (one FFMA) rather than to fp32 first:
+// the two differ only where x * inverse lies within an fp32 rounding of a half, and there the FFMA is the exact one.
+// Callers pass an inverse of 127 / max|x| over x's slice, so |x * inverse| <= 127 (1 + 2^-24).
+__device__ inline uint32_t s8_scaled(float x, float inverse) { return __float_as_uint(__fmaf_rn(x, inverse, kMagic)); }
+
 // The low bytes of four registers packed into one, b0's lowest.
 __device__ inline uint32_t pack_low_bytes(uint32_t b0, uint32_t b1, uint32_t b2, uint32_t b3) {
   return __byte_perm(__byte_perm(b0, b1, 0x0040), __byte_perm(b2, b3, 0x0040), 0x5410);
@@ -219,7 +224,7 @@ struct Int8Scale {
       : inverse(amax > 0.f ? 127.f / amax : 0.f), scale(amax / 127.f) {}  // IEEE divisions (nvcc's -prec-div)
 };
 
-// x (Tiles n8 tiles in accumulator layout) in INT8, x * inverse rounded half to even, as the A fragments of the
+// x (Tiles n8 tiles in accumulator layout) in INT8, x * inverse rounded half to even (s8_scaled), as the A fragments of the
 // product that sums over the tiles' columns (perm32 order).
 template <int Tiles>
 __device__ inline void quantize_to_a(uint32_t (&a)[Tiles / 4][4], const float (&x)[Tiles][4], float inverse) {
@@ -227,7 +232,7 @@ __device__ inline void quantize_to_a(uint32_t (&a)[Tiles / 4][4], const float (&
 #pragma unroll
   for (int t = 0; t < Tiles; ++t)
 #pragma unroll
-    for (int e = 0; e < 4; ++e) q[t][e] = s8_bits(__fmul_rn(x[t][e], inverse));
+    for (int e = 0; e < 4; ++e) q[t][e] = s8_scaled(x[t][e], inverse);
 #pragma unroll
   for (int kk = 0; kk < Tiles / 4; ++kk) pack_a(a[kk], q, kk);
 }
