@@ -129,7 +129,7 @@ __device__ inline float absmax_bf16x8(float m, const uint4& v) {
 // Q's INT8 A fragments (mma.m16n8k32 layout) of the warp's 16 rows, quantized from the block's bf16 Q rows in
 // shared memory (qs: [kQueryRows][D], rows at or past `rows` hold no data and count as the zero padding) exactly as
 // quantize.cu quantizes a token block for the mma.sync forward: amax over the block, x * (127 / amax) rounded half
-// to even (s8_scaled: |x * inverse| <= 127 needs no clamp). Returns the block's scale amax / 127. A consumer's 64 rows
+// to even (s8_bits: |x * inverse| <= 127 needs no clamp). Returns the block's scale amax / 127. A consumer's 64 rows
 // (from row_c, relative to the block's first) are one quantization block at BK = 64 and half of one at BK = 128;
 // then it reads the other half's rows too, for their absmax only, so that neither consumer waits for the other.
 // The consumer's four warps exchange their maxima through q_max (4 floats) and named barrier `barrier`.
@@ -167,7 +167,7 @@ __device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int ro
   named_barrier_sync(barrier, 128);
   const float amax = fmaxf(fmaxf(q_max[0], q_max[1]), fmaxf(q_max[2], q_max[3]));
   const Int8Scale q(amax);
-  const auto s8 = [&](uint32_t bf16_high) { return s8_scaled(bits_to_float(bf16_high), q.inverse); };
+  const auto s8 = [&](uint32_t bf16_high) { return s8_bits(__fmul_rn(bits_to_float(bf16_high), q.inverse)); };
 #pragma unroll
   for (int kk = 0; kk < D / 32; ++kk)
 #pragma unroll

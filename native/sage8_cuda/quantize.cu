@@ -85,10 +85,9 @@ __device__ inline void store_bf16_tile_chunk(uint16_t* tiles, int bh, int nb, in
 }
 
 // quantize_s8(x[e] * inverse[e]) for e = 0..7, packed. Where every inverse is finite (amax >= 127 / FLT_MAX), the
-// product is at most 127 (1 + 2^-24) in magnitude (|x| <= amax), so the clamp is void, and multiply-adding 1.5 * 2^23
-// rounds it to the nearest even integer in the sum's low mantissa bits, whose low byte is the INT8 value: one FFMA
-// (s8_scaled) in place of a quarter-rate F2I and two clamps. (A NaN input becomes -1 rather than 0; the reference
-// makes it 127.)
+// product is at most 127 (1 + 2^-24) in magnitude (|x| <= amax), so the clamp is void, and adding 1.5 * 2^23 rounds
+// it to the nearest even integer in the sum's low mantissa bits, whose low byte is the INT8 value: one FADD in place
+// of a quarter-rate F2I and two clamps. (A NaN input becomes -1 rather than 0; the reference makes it 127.)
 __device__ inline uint2 quantize_s8x8(const float (&x)[8], const float (&inverse)[8], bool finite) {
   if (!finite) {
     int q[8];
@@ -98,7 +97,7 @@ __device__ inline uint2 quantize_s8x8(const float (&x)[8], const float (&inverse
   }
   uint32_t b[8];
 #pragma unroll
-  for (int e = 0; e < 8; ++e) b[e] = s8_scaled(x[e], inverse[e]);  // tile.cuh
+  for (int e = 0; e < 8; ++e) b[e] = s8_bits(__fmul_rn(x[e], inverse[e]));  // tile.cuh
   return make_uint2(pack_low_bytes(b[0], b[1], b[2], b[3]), pack_low_bytes(b[4], b[5], b[6], b[7]));
 }
 
