@@ -224,8 +224,8 @@ struct Int8Scale {
       : inverse(amax > 0.f ? 127.f / amax : 0.f), scale(amax / 127.f) {}  // IEEE divisions (nvcc's -prec-div)
 };
 
-// x (Tiles n8 tiles in accumulator layout) in INT8, x * inverse rounded half to even (s8_scaled), as the A fragments of the
-// product that sums over the tiles' columns (perm32 order).
+// x (Tiles n8 tiles in accumulator layout) in INT8, x * inverse rounded half to even (s8_scaled), as the A fragments
+// of the product that sums over the tiles' columns (perm32 order).
 template <int Tiles>
 __device__ inline void quantize_to_a(uint32_t (&a)[Tiles / 4][4], const float (&x)[Tiles][4], float inverse) {
   uint32_t q[Tiles][4];
