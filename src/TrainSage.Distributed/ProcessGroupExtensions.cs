@@ -38,28 +38,4 @@ public static class ProcessGroupExtensions
         var flags = group.AllGather(torch.tensor(new long[] { flagged ? 1 : 0 }, 1)).ToArray<long>();
         return Enumerable.Range(0, flags.Length).Where(r => flags[r] != 0).ToArray();
     }
-
-    /// <summary>The per-rank share of a global batch; the global batch must divide evenly among the ranks.</summary>
-    public static int LocalBatchSize(this IProcessGroup group, int globalBatchSize) =>
-        BatchSharding.LocalBatchSize(globalBatchSize, group.WorldSize);
-}
-
-public static class BatchSharding
-{
-    /// <summary>
-    /// Each rank's share of a global batch. The global batch, and so the loss curve, stays the same for any number of
-    /// ranks, which is why it must divide evenly.
-    /// </summary>
-    public static int LocalBatchSize(int globalBatchSize, int worldSize)
-    {
-        if (globalBatchSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(globalBatchSize), globalBatchSize, "the global batch size must be positive");
-        if (globalBatchSize % worldSize == 0) return globalBatchSize / worldSize;
-        var lower = globalBatchSize / worldSize * worldSize;
-        var suggestions = lower > 0 ? $"{lower} or {lower + worldSize}" : $"{worldSize}";
-        throw new ArgumentException(
-            $"the global batch of {globalBatchSize} sequences does not divide among {worldSize} ranks: choose a " +
-            $"global batch that is a multiple of {worldSize} (e.g. {suggestions}), or run a number of ranks that divides it",
-            nameof(globalBatchSize));
-    }
 }

@@ -57,20 +57,6 @@ public class SingleProcessTests
         Assert.Equal(new[] { 1, 2, 3 }, check.RanksBeyond(0));
     }
 
-    [Theory]
-    [InlineData(64, 4, 16)]
-    [InlineData(8, 1, 8)]
-    public void The_global_batch_is_shared_evenly(int global, int ranks, int expected) =>
-        Assert.Equal(expected, BatchSharding.LocalBatchSize(global, ranks));
-
-    [Fact]
-    public void A_global_batch_that_does_not_divide_among_the_ranks_is_refused_with_the_fix()
-    {
-        var error = Assert.Throws<ArgumentException>(() => BatchSharding.LocalBatchSize(10, 4));
-        Assert.Contains("global batch of 10 sequences does not divide among 4 ranks", error.Message);
-        Assert.Contains("e.g. 8 or 12", error.Message);
-    }
-
     [Fact]
     public void The_launch_environment_comes_from_open_mpi_or_defaults_to_one_process()
     {

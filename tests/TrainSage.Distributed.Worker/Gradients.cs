@@ -1,3 +1,4 @@
+using TrainSage.Data.Sampling;
 using TrainSage.Torch;
 using F = TrainSage.Torch.torch.nn.functional;
 
@@ -33,8 +34,8 @@ internal static class Gradients
         torch.manual_seed(7);
         var inputs = torch.randn([GlobalBatch, 16]);
         var targets = torch.randn([GlobalBatch, 4]);
-        var local = group.LocalBatchSize(GlobalBatch);
-        Loss(parameters, inputs.narrow(0, group.Rank * local, local), targets.narrow(0, group.Rank * local, local)).backward();
+        var slice = new RankSlice(GlobalBatch, group.Rank, group.WorldSize);
+        Loss(parameters, inputs.narrow(0, slice.FirstRow, slice.Rows), targets.narrow(0, slice.FirstRow, slice.Rows)).backward();
         parallel.SynchronizeGradients();
 
         var reference = parameters.Select(p => p.detach().clone().requires_grad_()).ToArray();
