@@ -126,7 +126,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     wgmma_fence();
     scores();
   }
-  float sq_next = sqg[i_begin];  // overlapped: sQ loaded a block ahead (its latency would hold the exponentials)
+  float sq_next = sqg[i_begin];  // sQ loaded a block ahead: its latency would hold the exponentials
   auto step = [&](int i, auto has_next) {
     constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
     const uint32_t parity = (i - i_begin) & 1;
@@ -141,13 +141,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     if constexpr (!kOverlapped) scores_t<D>(acc, k_desc, q_desc);
     wgmma_commit();
 
-    float sq;
-    if constexpr (kOverlapped) {
-      sq = sq_next;
-      if constexpr (kNext) sq_next = sqg[i + 1];
-    } else {
-      sq = sqg[i];
-    }
+    const float sq = sq_next;
+    if constexpr (kNext) sq_next = sqg[i + 1];
     const float c2 = scores_log2(sq, sk, softmax_scale);
     const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse);
@@ -323,6 +318,9 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
       },
       [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+  // Launched to overlap the dV kernel: waiting for it here makes this launch's completion imply dV's for the
+  // launches after it.
+  if constexpr (!L::kFuseDv) wait_for_prerequisite_grid();
 #else
   __trap();
 #endif
@@ -350,7 +348,8 @@ void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cu
   with_dkdq_kernel(p, [&](auto kernel, int bytes, bool computes_dv) {
     if (!computes_dv) launch_dv_wgmma_kernel(p, b, stream);
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    kernel<<<dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream>>>(b, p.tokens, p.padded(), p.softmax_scale());
+    launch_overlapping(kernel, dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream, !computes_dv, b, p.tokens,
+                       p.padded(), p.softmax_scale());
   });
   check_launch("sage8 wgmma backward dK/dQ kernel");
 }

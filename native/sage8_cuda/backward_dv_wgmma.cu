@@ -149,6 +149,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint8_t* smem = aligned_smem(smem_raw);
   const Barriers bars = Barriers::of<L>(smem);
   const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  allow_dependent_launch();  // the dK/dQ kernel, which shares no data with this one, fills this launch's tail
   run_roles(
       bars, L::kStages,
       [&] {

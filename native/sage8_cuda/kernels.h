@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 namespace sage8_cuda {
 
@@ -35,6 +36,28 @@ bool runs_sm90a(Kernel kernel) {
     return false;
   }
   return attr.binaryVersion == 90;
+}
+
+// Launches kernel<<<grid, threads, bytes, stream>>>(args...), allowed to start before the previous launch on the
+// stream has finished where `overlap` is set (programmatic dependent launch): the kernel must then wait
+// (wait_for_prerequisite_grid, tile.cuh) before it reads anything that launch writes, and the previous kernel
+// decides how early by calling allow_dependent_launch. Without that call it behaves as an ordinary launch.
+template <typename... Params, typename... Args>
+void launch_overlapping(void (*kernel)(Params...), dim3 grid, int threads, int bytes, cudaStream_t stream,
+                        bool overlap, Args&&... args) {
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = dim3(threads);
+  config.dynamicSmemBytes = bytes;
+  config.stream = stream;
+  cudaLaunchAttribute attribute{};
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  if (overlap) {
+    config.attrs = &attribute;
+    config.numAttrs = 1;
+  }
+  cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
 }
 
 // Calls f(integral_constant<head_dim>, integral_constant<block>, bool_constant<causal>) for p's configuration:

@@ -23,19 +23,6 @@ __device__ inline void unpack_bf16x8(const uint4& v, float (&x)[8]) {
   }
 }
 
-// Programmatic dependent launch (sm_90): k_sum_kernel lets the quantization launch start at once, and that launch
-// waits for K's partial sums only where it reads them, so that its first loads overlap the sums' tail.
-__device__ inline void allow_dependent_launch() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
-#endif
-}
-__device__ inline void wait_for_prerequisite_grid() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;\n" ::: "memory");
-#endif
-}
-
 // partial[bh][chunk][d] = sum of k over the chunk's tokens, in a fixed order. Blocks walk K from its end, so that
 // the quantization launch, which starts at its beginning, finds the most recently read rows still in L2.
 template <int D>
@@ -43,7 +30,7 @@ __global__ void __launch_bounds__(kThreads) k_sum_kernel(const uint16_t* __restr
                                                           int n) {
   constexpr int kVecs = D / 8, kRows = kThreads / kVecs;
   __shared__ float sums[kRows][D];
-  allow_dependent_launch();
+  allow_dependent_launch();  // the quantization launch starts at once and waits for the sums where it reads them
   const int tid = threadIdx.x, c = tid % kVecs, r = tid / kVecs;
   const int chunk = gridDim.x - 1 - blockIdx.x, bh = gridDim.y - 1 - blockIdx.y;
   const uint16_t* src = k + (int64_t)bh * n * D + 8 * c;
@@ -373,21 +360,11 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
     int per_sm = 0;
     cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kBytes);
     const int tiles = tensors.count * p.batch_heads * p.blocks();
-    cudaLaunchConfig_t config{};
-    config.gridDim = dim3(std::min(tiles, std::max(per_sm, 1) * multiprocessor_count()));
-    config.blockDim = dim3(kThreads);
-    config.dynamicSmemBytes = kBytes;
-    config.stream = stream;
     // Overlapping the previous launch is safe only right after launch_k_sums (the kernel waits for it before
     // reading its sums), and only where the kernel's machine code has that wait (sm_90a).
-    cudaLaunchAttribute overlap{};
-    overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    overlap.val.programmaticStreamSerializationAllowed = 1;
-    if (tensors.tensors[0].mean_partials && runs_sm90a(kernel)) {
-      config.attrs = &overlap;
-      config.numAttrs = 1;
-    }
-    cudaLaunchKernelEx(&config, kernel, tensors, p.batch_heads, p.tokens, p.padded());
+    launch_overlapping(kernel, dim3(std::min(tiles, std::max(per_sm, 1) * multiprocessor_count())), kThreads, kBytes,
+                       stream, tensors.tensors[0].mean_partials && runs_sm90a(kernel), tensors, p.batch_heads,
+                       p.tokens, p.padded());
   });
   check_launch("sage8 quantize");
 }

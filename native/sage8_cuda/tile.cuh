@@ -11,6 +11,20 @@
 
 namespace sage8_cuda {
 
+// Programmatic dependent launch (sm_90; launch_overlapping in kernels.h): a kernel lets the next launch start
+// early, and that one waits for it (completed, its writes visible) before reading what it wrote. Both are no-ops
+// where the launch does not overlap.
+__device__ inline void allow_dependent_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+__device__ inline void wait_for_prerequisite_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the standalone harness and mma_probe with nvcc (sm_90a, about a minute) and runs the chosen steps on
-# the GPU of this machine:
+# Builds the standalone harness and the probes (mma_probe, race_probe) with nvcc (sm_90a, about a minute) and runs
+# the chosen steps on the GPU of this machine:
 #   check    kernels vs the C++ model of the sage8 numerics and vs exact attention   -> check.txt
 #   bench    TFLOP/s table                                                        -> bench.txt, bench.jsonl
 #   memcheck compute-sanitizer memcheck on a small and an odd-length case          -> memcheck.txt
+#   racecheck, synccheck  the same cases under compute-sanitizer's shared-memory race and barrier checkers
+#                                                                      -> racecheck.txt, synccheck.txt
+#            (racecheck also runs race_probe, the kernels' slot-reuse handshake alone -> race-probe.txt)
 #   probe    INT8/BF16 mma.sync and INT8 wgmma rates, wgmma descriptor check       -> probe.txt
 #   profile  ncu sections of the forward, dV and dK/dQ kernels (hd 128, N 4K)      -> ncu.txt
 #   stalls   ncu warp stall reasons of the wgmma kernels (same shapes)             -> stalls.txt
@@ -27,7 +30,7 @@ arch=(-gencode=arch=compute_90a,code=sm_90a)
 flags=(-O3 -std=c++17 "${arch[@]}" -lineinfo -Xptxas -v -Xcompiler -fopenmp ${SAGE8_NVCC_FLAGS:-})
 
 declare -A jobs
-for f in "$src"/quantize.cu "$src"/forward.cu "$src"/forward_wgmma.cu "$src"/backward.cu "$src"/backward_dv_wgmma.cu "$src"/backward_dkdq_wgmma.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu; do
+for f in "$src"/quantize.cu "$src"/forward.cu "$src"/forward_wgmma.cu "$src"/backward.cu "$src"/backward_dv_wgmma.cu "$src"/backward_dkdq_wgmma.cu "$src"/pipeline.cu "$here"/harness.cu "$here"/mma_probe.cu "$here"/race_probe.cu; do
   name=$(basename "$f" .cu)
   nvcc "${flags[@]}" -c "$f" -o "$build/$name.o" > "$build/log-$name.txt" 2>&1 &
   jobs[$!]=$name
@@ -39,13 +42,15 @@ for pid in "${!jobs[@]}"; do
   if ! wait "$pid"; then
     echo "BUILD FAILED: ${jobs[$pid]}"
     grep -E "error|Error" "$build/log-${jobs[$pid]}.txt" | head -40
-    [ "${jobs[$pid]}" = mma_probe ] || failed=1  # the probe is optional: the other steps run without it
+    case ${jobs[$pid]} in mma_probe|race_probe) ;; *) failed=1 ;; esac  # the probes are optional
   fi
 done
 for log in "$build"/log-*.txt; do echo "== $log"; cat "$log"; done > "$out/build.txt"
 [ "$failed" = 0 ] || exit 1
 nvcc "${arch[@]}" -Xcompiler -fopenmp "$build"/{quantize,forward,forward_wgmma,backward,backward_dv_wgmma,backward_dkdq_wgmma,pipeline,harness,reference}.o -o "$build/harness" || exit 1
-[ ! -f "$build/mma_probe.o" ] || nvcc "${arch[@]}" "$build/mma_probe.o" -o "$build/mma_probe"
+for probe in mma_probe race_probe; do
+  [ ! -f "$build/$probe.o" ] || nvcc "${arch[@]}" "$build/$probe.o" -o "$build/$probe"
+done
 
 # Registers, spills and shared memory per kernel.
 cat "$build"/log-{quantize,forward,forward_wgmma,backward,backward_dv_wgmma,backward_dkdq_wgmma}.txt |
@@ -77,6 +82,14 @@ for step in $steps; do
     bench) run_step bench 150 bench.txt "$build/harness" bench "$out/bench.jsonl"; cat "$out/bench.txt" ;;
     memcheck) run_step memcheck 100 memcheck.txt compute-sanitizer --tool memcheck "$build/harness" check --small
       tail -3 "$out/memcheck.txt" ;;
+    racecheck|synccheck) run_step $step 300 $step.txt compute-sanitizer --tool $step "$build/harness" check --small
+      tail -3 "$out/$step.txt"
+      if [ $step = racecheck ]; then
+        for mode in mbarrier syncthreads; do
+          echo "== race_probe $mode"; timeout 60 compute-sanitizer --tool racecheck "$build/race_probe" $mode
+        done > "$out/race-probe.txt" 2>&1
+        grep -E "^== |sums exact|SUMMARY" "$out/race-probe.txt"
+      fi ;;
     probe) run_step probe 60 probe.txt "$build/mma_probe"; cat "$out/probe.txt" ;;
     profile) run_step profile 150 ncu.txt ncu --clock-control none -k "regex:forward_kernel|forward_wgmma_kernel|dv_kernel|dkdq_kernel|dv_wgmma_kernel|dkdq_wgmma_kernel" -c 3 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section WarpStateStats --section Occupancy \
