@@ -1,4 +1,5 @@
 // The wgmma backward's dV kernel (head_dim 128; at 64 the dK/dQ kernel computes dV): backward_wgmma.cuh.
+#include <stdexcept>
 #include <type_traits>
 
 #include "backward_wgmma.cuh"
@@ -174,13 +175,17 @@ __global__ void __launch_bounds__(kThreads, 1)
 
 }  // namespace
 
+// Head dim 128 only: at 64 the dK/dQ kernel computes dV too (DkdqLayout::kFuseDv), so no hd 64 instance is built.
 void launch_dv_wgmma_kernel(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
+  if (p.head_dim != 128) throw std::logic_error("sage8: the separate dV kernel runs at head_dim 128 only");
   with_config(p, [&](auto d, auto, auto c) {
     constexpr int kD = decltype(d)::value;
-    const auto kernel = dv_wgmma_kernel<kD, decltype(c)::value>;
-    cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, DvLayout<kD>::kAllocBytes);
-    kernel<<<dim3(p.blocks(), p.batch_heads), kThreads, DvLayout<kD>::kAllocBytes, stream>>>(b, p.tokens, p.padded(),
-                                                                                            p.softmax_scale());
+    if constexpr (kD == 128) {
+      const auto kernel = dv_wgmma_kernel<kD, decltype(c)::value>;
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, DvLayout<kD>::kAllocBytes);
+      kernel<<<dim3(p.blocks(), p.batch_heads), kThreads, DvLayout<kD>::kAllocBytes, stream>>>(
+          b, p.tokens, p.padded(), p.softmax_scale());
+    }
   });
   check_launch("sage8 wgmma backward dV kernel");
 }
