@@ -211,7 +211,9 @@ __device__ inline float scores_log2(float sq, float sk, float softmax_scale) {
 __device__ inline uint32_t s8_bits(float x) { return __float_as_uint(__fadd_rn(x, kMagic)); }
 
 // s8_bits of x * inverse, with the product rounded to the integer directly (one FFMA) rather than to fp32 first:
-// the two differ only where x * inverse lies within an fp32 rounding of a half, and there the FFMA is the exact one.
+// the two differ only where x * inverse lies within an fp32 rounding of a half. For fp32 x (P, dS) that does not
+// happen; for bf16 x it does, at exact ties of x * 127 / amax, where the reference rounds half to even: the passes
+// over bf16 inputs use s8_bits(x * inverse) instead (harness/tie_probe.cpp).
 // Callers pass an inverse of 127 / max|x| over x's slice, so |x * inverse| <= 127 (1 + 2^-24).
 __device__ inline uint32_t s8_scaled(float x, float inverse) { return __float_as_uint(__fmaf_rn(x, inverse, kMagic)); }
 
