@@ -39,6 +39,8 @@ struct DkdqLayout {
   static constexpr int kAllocBytes = kBytes + 1024;
   static constexpr uint32_t kTxA = 3 * kTile + 2 * kBlock * 4;
   static constexpr uint32_t kTxB = kTile + (kFuseDv ? kTile + D * 4 : 0);
+  static_assert((kKey | kKt | kV | kQ | kDo | kQt | kDot | kDs | kTile) % 1024 == 0,
+                "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
 
 #ifdef SAGE8_HAS_WGMMA

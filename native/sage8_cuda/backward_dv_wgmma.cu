@@ -26,6 +26,7 @@ struct DvLayout {
   static constexpr int kBytes = kKeyFull + 8;
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTile + D * 4 + kBlock * 4;
+  static_assert((kKey | kQ | kDot | kTile) % 1024 == 0, "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
 
 #ifdef SAGE8_HAS_WGMMA

@@ -38,7 +38,7 @@ struct StageLayout {
   static constexpr int kK = 0;
   static constexpr int kV = kK + kStages * kTileBytes;
   static constexpr int kSv = kV + kStages * kTileBytes;
-  static constexpr int kQ = kSv + kStages * D * 4;
+  static constexpr int kQ = (kSv + kStages * D * 4 + 1023) / 1024 * 1024;
   static constexpr int kQ8 = kQ + kQueryRows * D * 2;
   static constexpr int kFull = kQ8 + kQueryRows * D;
   static constexpr int kEmpty = kFull + kStages * 8;
@@ -49,6 +49,8 @@ struct StageLayout {
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTileBytes + D * 4;
   static_assert(kQueryRows % BK == 0, "a block's query rows are whole quantization blocks");
+  static_assert(kK % 1024 == 0 && kV % 1024 == 0 && kTileBytes % 1024 == 0 && kQ8 % 1024 == 0,
+                "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
 
 // Whether the forward walks its units persistently (UnitWalk): rows of at most this many key tiles.
