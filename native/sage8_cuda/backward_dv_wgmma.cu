@@ -157,13 +157,11 @@ __global__ void __launch_bounds__(kThreads, 1)
       [&] {
         mbar_arrive_expect_tx(bars.key_full, L::kKeyBytes);
         bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, bars.key_full);
-        const uint8_t* qg = reinterpret_cast<const uint8_t*>(b.q8) + (int64_t)bh * npad * D;
-        const uint8_t* dotg = reinterpret_cast<const uint8_t*>(b.dot) + (int64_t)bh * npad * D;
         const float* sdog = b.sdo + (int64_t)bh * nb * D;
         const float* lseg = b.lse2 + (int64_t)bh * npad;
         produce<L::kStages>(bars, kCausal ? j : 0, nb, L::kStageTxBytes, [&](int i, int s, uint64_t* bar) {
-          bulk_copy_to_smem(smem + L::kQ + s * L::kTile, qg + (int64_t)i * L::kTile, L::kTile, bar);
-          bulk_copy_to_smem(smem + L::kDot + s * L::kTile, dotg + (int64_t)i * L::kTile, L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kQ + s * L::kTile, block_tile<D>(b.q8, bh, npad, i), L::kTile, bar);
+          bulk_copy_to_smem(smem + L::kDot + s * L::kTile, block_tile<D>(b.dot, bh, npad, i), L::kTile, bar);
           bulk_copy_to_smem(smem + L::kSdo + s * D * 4, sdog + (int64_t)i * D, D * 4, bar);
           bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
         });
