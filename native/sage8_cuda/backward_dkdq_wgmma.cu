@@ -91,14 +91,11 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   const int st_query = 8 * (c.lane / 8) + c.lane % 8;
   const int st_chunk = 4 * c.wg + c.warp;
   float* staging = reinterpret_cast<float*>(smem + L::kStaging) + 64 * c.wg * D;  // this warpgroup's 64 queries
-  // Where this thread's dQ pairs go (see the staging below): chunk 2t + tq / 2 of row r lands at chunk
-  // (2t + tq / 2) ^ (r & 7). Both of the thread's rows have r & 7 == gid, so the XOR only changes the chunk's low three
-  // bits, 2 (t % 4) + tq / 2: four addresses, to which t / 4 and the second row add constants. (Sixteen XOR-ed
-  // offsets, one per t, spilled in every instance.)
-  float* staging_at[4];
-#pragma unroll
-  for (int x = 0; x < 4; ++x)
-    staging_at[x] = staging + (16 * c.warp + c.gid) * D + 4 * ((2 * x + c.tq / 2) ^ c.gid) + 2 * (c.tq & 1);
+  // Where this thread's dQ chunks go (dq_pair_slot, kernels.h): chunk t ^ (gid & 1) of 16 bytes (floats 16t..) plus
+  // 4 tq, i.e. one of two addresses by the parity of t (the second row adds a constant).
+  constexpr int kHalf = D / 16;
+  float* const staging_row = staging + (16 * c.warp + c.gid) * D + 4 * c.tq;
+  float* const staging_at[2] = {staging_row + 16 * (c.gid & 1), staging_row - 16 * (c.gid & 1)};
   const bool issuer = threadIdx.x % 128 == 0;  // issues this warpgroup's bulk reductions
 
   float dk[D / 8][4], dv[D / 8][4];  // dv: fused dV only
@@ -255,17 +252,18 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       wgmma_wait<0>();
     }
     fence_registers(qacc);
-    // dQ += int32(dS K) * (sdS * sK) * softmax_scale for this warpgroup's 64 queries: staged in shared memory
-    // (16-byte chunks of row r XOR-ed with r & 7, as dq_acc holds them: conflict-free stores) and added by one bulk
-    // reduction. Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles); rows past n take exact
-    // zeros (their P and dO are 0).
+    // dQ += int32(dS K) * (sdS * sK) * softmax_scale for this warpgroup's 64 queries: staged in shared memory in
+    // dq_acc's order (one 16-byte store per two channel pairs, conflict-free) and added by one bulk reduction.
+    // Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles; red.global.add.v2 again 8-23% slower
+    // in v10); rows past n take exact zeros (their P and dO are 0).
     const ProductScale cq(exact_scale((ds_scale * sk) * softmax_scale));
 #pragma unroll
     for (int h = 0; h < 2; ++h)
 #pragma unroll
-      for (int t = 0; t < D / 8; ++t)
-        *reinterpret_cast<float2*>(staging_at[t % 4] + 8 * h * D + 32 * (t / 4)) =
-            make_float2(cq.times(qacc[t][2 * h]), cq.times(qacc[t][2 * h + 1]));
+      for (int t = 0; t < kHalf; ++t)
+        *reinterpret_cast<float4*>(staging_at[t % 2] + 8 * h * D + 16 * t) =
+            make_float4(cq.times(qacc[t][2 * h]), cq.times(qacc[t][2 * h + 1]), cq.times(qacc[t + kHalf][2 * h]),
+                        cq.times(qacc[t + kHalf][2 * h + 1]));
     fence_proxy_async();
     named_barrier_sync(3 + c.wg, 128);
     if (issuer) {

@@ -128,8 +128,16 @@ struct QuantizeLaunch {
 int k_mean_partials(const Problem& p);
 void launch_k_sums(const Problem& p, const uint16_t* k, float* partial, cudaStream_t stream);
 void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream_t stream);
-// dq[bh][t][d] = bf16(acc[bh][t][d]) for t < n (acc has npad rows per bh; `swizzled`: the wgmma backward's layout).
-void launch_dq_finalize(const Problem& p, const float* acc, bool swizzled, uint16_t* dq, cudaStream_t stream);
+// Where the wgmma backward puts a row's channel pair 4t + tq (channels 8t + 2tq, + 1; t < D / 8) in its dQ
+// accumulator: the float2 index within the row. A thread of the dK/dQ kernel holds pairs t and t + D / 16 of a row and
+// stores them as one 16-byte chunk, at chunk 4t + tq (t < D / 16) with bit 2 flipped on odd rows, which spreads a
+// warp's stores over all banks.
+__host__ __device__ constexpr int dq_pair_slot(int pair, int row, int d) {
+  const int half = d / 16, t = pair >> 2, tq = pair & 3;
+  return 2 * (4 * ((t % half) ^ (row & 1)) + tq) + t / half;
+}
+// dq[bh][t][d] = bf16(acc[bh][t][d]) for t < n (acc has npad rows per bh; `wgmma`: in dq_pair_slot's order).
+void launch_dq_finalize(const Problem& p, const float* acc, bool wgmma, uint16_t* dq, cudaStream_t stream);
 
 // ---- forward.cu
 

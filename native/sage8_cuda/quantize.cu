@@ -328,12 +328,12 @@ __global__ void __launch_bounds__(kThreads, 4)
 
 // With `swizzled`, each row's 4-float chunks are XOR-ed with (row & 7) (the wgmma backward's dq_acc).
 __global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __restrict__ dq, int64_t pairs, int row_pairs,
-                                   int n, int npad, bool swizzled) {
+                                   int n, int npad, bool wgmma) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < pairs; i += (int64_t)gridDim.x * blockDim.x) {
     const int64_t bh = i / ((int64_t)n * row_pairs), rest = i % ((int64_t)n * row_pairs);
     const int64_t t = rest / row_pairs;
     int pair = int(rest % row_pairs);
-    if (swizzled) pair = (((pair >> 1) ^ int(t & 7)) << 1) | (pair & 1);
+    if (wgmma) pair = dq_pair_slot(pair, int(t), 2 * row_pairs);
     const float2 v = reinterpret_cast<const float2*>(acc)[(bh * npad + t) * row_pairs + pair];
     store_bf16x2(dq + 2 * i, v.x, v.y);
   }
@@ -369,11 +369,11 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
   check_launch("sage8 quantize");
 }
 
-void launch_dq_finalize(const Problem& p, const float* acc, bool swizzled, uint16_t* dq, cudaStream_t stream) {
+void launch_dq_finalize(const Problem& p, const float* acc, bool wgmma, uint16_t* dq, cudaStream_t stream) {
   const int64_t pairs = (int64_t)p.batch_heads * p.tokens * p.head_dim / 2;
   const int64_t blocks = std::min<int64_t>((pairs + kThreads - 1) / kThreads, 4096);
   dq_finalize_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(acc, dq, pairs, p.head_dim / 2, p.tokens,
-                                                                               p.padded(), swizzled);
+                                                                               p.padded(), wgmma);
   check_launch("sage8 dQ finalize");
 }
 
