@@ -176,7 +176,7 @@ struct BackwardParams {
   const float* lse2;
   const float* delta;
   const uint16_t* do_tiles;  // dO in the tile layout (above), for the wgmma kernels; else null
-  float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch (wgmma: row r's 16-byte chunks XOR-ed with r & 7)
+  float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch (wgmma: each row in dq_pair_slot's order)
   uint16_t* dk;   // [bh][n][D] bf16
   uint16_t* dv;
 };

@@ -326,7 +326,7 @@ __global__ void __launch_bounds__(kThreads, 4)
   }
 }
 
-// With `swizzled`, each row's 4-float chunks are XOR-ed with (row & 7) (the wgmma backward's dq_acc).
+// With `wgmma`, acc's rows hold their channel pairs in dq_pair_slot's order (the wgmma backward's dq_acc).
 __global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __restrict__ dq, int64_t pairs, int row_pairs,
                                    int n, int npad, bool wgmma) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < pairs; i += (int64_t)gridDim.x * blockDim.x) {
