@@ -35,13 +35,22 @@ struct DkdqLayout {
   static constexpr int kFull = kMax + 2 * kConsumerWarps * 8;  // [A, B]
   static constexpr int kEmpty = kFull + 2 * 8;
   static constexpr int kKeyFull = kEmpty + 2 * 8;
-  static constexpr int kBytes = kKeyFull + 8;
+  static constexpr int kStaged = kKeyFull + 8;   // both consumer warpgroups' dQ rows are in the staging
+  static constexpr int kDrained = kStaged + 8;   // the reducer's bulk reduction has read the staging
+  static constexpr int kBytes = kDrained + 8;
   static constexpr int kAllocBytes = kBytes + 1024;
   static constexpr uint32_t kTxA = 3 * kTile + 2 * kBlock * 4;
   static constexpr uint32_t kTxB = kTile + (kFuseDv ? kTile + D * 4 : 0);
   static_assert((kKey | kKt | kV | kQ | kDo | kQt | kDot | kDs | kTile) % 1024 == 0,
                 "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
+
+// Who issues dQ's reductions: the reducer thread (dq_reduce), handed the staging by the `staged` and `drained`
+// mbarriers, so that the consumers neither meet at a barrier nor wait for the copy engine; or, in the instance where
+// that measured slower (head_dim 64 causal: 1.15-1.31x, with more spills), each consumer warpgroup's first thread
+// after a warpgroup barrier (NOTES.md v11).
+template <int D, bool kCausal>
+constexpr bool kReducer = D == 128 || !kCausal;
 
 #ifdef SAGE8_HAS_WGMMA
 
@@ -96,7 +105,9 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   constexpr int kHalf = D / 16;
   float* const staging_row = staging + (16 * c.warp + c.gid) * D + 4 * c.tq;
   float* const staging_at[2] = {staging_row + 16 * (c.gid & 1), staging_row - 16 * (c.gid & 1)};
-  const bool issuer = threadIdx.x % 128 == 0;  // issues this warpgroup's bulk reductions
+  uint64_t* staged = reinterpret_cast<uint64_t*>(smem + L::kStaged);
+  uint64_t* drained = reinterpret_cast<uint64_t*>(smem + L::kDrained);
+  const bool issuer = !kReducer<D, kCausal> && threadIdx.x % 128 == 0;  // issues this warpgroup's bulk reductions
 
   float dk[D / 8][4], dv[D / 8][4];  // dv: fused dV only
 #pragma unroll
@@ -253,10 +264,11 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     }
     fence_registers(qacc);
     // dQ += int32(dS K) * (sdS * sK) * softmax_scale for this warpgroup's 64 queries: staged in shared memory in
-    // dq_acc's order (one 16-byte store per two channel pairs, conflict-free) and added by one bulk reduction.
+    // dq_acc's order (one 16-byte store per two channel pairs, conflict-free) and added by a bulk reduction.
     // Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles; red.global.add.v2 again 8-23% slower
     // in v10); rows past n take exact zeros (their P and dO are 0).
     const ProductScale cq(exact_scale((ds_scale * sk) * softmax_scale));
+    if constexpr (kReducer<D, kCausal>) mbar_wait(drained, parity);  // the last reduction has read the staging
 #pragma unroll
     for (int h = 0; h < 2; ++h)
 #pragma unroll
@@ -265,10 +277,14 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
             make_float4(cq.times(qacc[t][2 * h]), cq.times(qacc[t][2 * h + 1]), cq.times(qacc[t + kHalf][2 * h]),
                         cq.times(qacc[t + kHalf][2 * h + 1]));
     fence_proxy_async();
-    named_barrier_sync(3 + c.wg, 128);
-    if (issuer) {
-      bulk_reduce_add_f32(b.dq_acc + ((int64_t)c.bh * npad + i * kBlock + 64 * c.wg) * D, staging, 64 * D * 4);
-      bulk_commit();
+    if constexpr (kReducer<D, kCausal>) {
+      release(staged, c);
+    } else {
+      named_barrier_sync(3 + c.wg, 128);
+      if (issuer) {
+        bulk_reduce_add_f32(b.dq_acc + ((int64_t)c.bh * npad + i * kBlock + 64 * c.wg) * D, staging, 64 * D * 4);
+        bulk_commit();
+      }
     }
     release(&bars.empty[1], c);  // group B
   };
@@ -279,6 +295,26 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 
   store_key_rows<D>(b.dk + (int64_t)c.bh * n * D, dk, c.key0, n, c.tq);
   if constexpr (kFuseDv) store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
+}
+
+// The reducer (one thread, where kReducer): per query block, once every consumer warp has staged its dQ rows,
+// one bulk reduction of the block's 128 rows into dq_acc; the staging is free again, the next phase of `drained`,
+// once the copy engine has read it (phase 0: free at the start).
+template <int D, bool kCausal>
+__device__ inline void dq_reduce(const BackwardParams& b, uint8_t* smem, int npad) {
+  using L = DkdqLayout<D>;
+  uint64_t* staged = reinterpret_cast<uint64_t*>(smem + L::kStaged);
+  uint64_t* drained = reinterpret_cast<uint64_t*>(smem + L::kDrained);
+  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  mbar_arrive_if(drained, true);
+  for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
+    mbar_wait(staged, u & 1);
+    bulk_reduce_add_f32(b.dq_acc + ((int64_t)bh * npad + i * kBlock) * D, smem + L::kStaging, kBlock * D * 4);
+    bulk_commit();
+    bulk_wait_read();
+    mbar_arrive_if(drained, true);
+  }
+  bulk_wait();
 }
 
 #endif  // SAGE8_HAS_WGMMA
@@ -292,6 +328,10 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint8_t* smem = aligned_smem(smem_raw);
   const Barriers bars = Barriers::of<L>(smem);
   const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  if (threadIdx.x == 0) {  // run_roles fences and publishes these with its own
+    mbar_init(reinterpret_cast<uint64_t*>(smem + L::kStaged), kConsumerWarps);
+    mbar_init(reinterpret_cast<uint64_t*>(smem + L::kDrained), 1);
+  }
   run_roles(
       bars, 2,  // groups A and B
       [&] {
@@ -316,6 +356,9 @@ __global__ void __launch_bounds__(kThreads, 1)
             bulk_copy_to_smem(smem + L::kSdo, b.sdo + ((int64_t)bh * nb + i) * D, D * 4, &bars.full[1]);
           }
         }
+      },
+      [&] {
+        if constexpr (kReducer<D, kCausal>) dq_reduce<D, kCausal>(b, smem, npad);
       },
       [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
   // Launched to overlap the dV kernel: waiting for it here makes this launch's completion imply dV's for the

@@ -166,6 +166,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
         });
       },
+      [] {},  // no reducer
       [&](int wg) { dv_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
 #else
   __trap();  // built without sm_90a: backward_uses_wgmma never selects this

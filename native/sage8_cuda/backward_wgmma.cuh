@@ -6,6 +6,8 @@
 //              passes wrote them as tile images, kernels.h), counted on `full` mbarriers; it refills a buffer once
 //              all consumer warps have arrived on its `empty` mbarrier (dv: a ring of stages; dkdq: two groups of
 //              single slots, released at different points of a block).
+//   reducer    in dkdq, one thread of the same warpgroup issues the bulk reductions that add each block's dQ rows,
+//              staged by the consumers, into dQ's accumulator (kReducer, backward_dkdq_wgmma.cu).
 //   consumers  two warpgroups of 64 keys each. A tile's scale needs the maximum over both warpgroups' halves, so
 //              they exchange it through shared memory once per tile. Each consumer issues the next product before
 //              the CUDA-core work of the current one where its registers allow (the forward's order): dv issues
@@ -149,11 +151,12 @@ struct Barriers {
 };
 
 // Barrier set-up (the buffers' full and empty barriers, the key block's one-shot barrier) and the split into
-// producer and consumers, with the register budgets of forward_wgmma.cu:
-// 24 per producer thread, 240 per consumer thread (the role branch on a warp-uniform value, or ptxas would
-// neither apply them nor keep the wgmma pipelined).
-template <typename Produce, typename Consume>
-__device__ inline void run_roles(const Barriers& bars, int stages, Produce&& producer, Consume&& consumer) {
+// producer (thread 0), reducer (thread 32: dkdq's dQ reductions at head_dim 128) and consumers, with the register
+// budgets of forward_wgmma.cu: 24 per producer-warpgroup thread, 240 per consumer thread (the role branch on a
+// warp-uniform value, or ptxas would neither apply them nor keep the wgmma pipelined).
+template <typename Produce, typename Reduce, typename Consume>
+__device__ inline void run_roles(const Barriers& bars, int stages, Produce&& producer, Reduce&& reducer,
+                                 Consume&& consumer) {
   if (threadIdx.x == 0) {
     for (int s = 0; s < stages; ++s) {
       mbar_init(&bars.full[s], 1);
@@ -167,6 +170,7 @@ __device__ inline void run_roles(const Barriers& bars, int stages, Produce&& pro
   if (wg == 0) {
     shrink_registers<24>();
     if (threadIdx.x == 0) producer();
+    if (threadIdx.x == 32) reducer();
   } else {
     grow_registers<240>();
     consumer(wg - 1);
