@@ -47,7 +47,7 @@ struct DkdqLayout {
 
 // Who issues dQ's reductions: the reducer thread (dq_reduce), handed the staging by the `staged` and `drained`
 // mbarriers, so that the consumers neither meet at a barrier nor wait for the copy engine; or, in the instance where
-// that measured slower (head_dim 64 causal: 1.15-1.31x, with more spills), each consumer warpgroup's first thread
+// that measured slower (head_dim 64 causal: 1.14-1.31x, with more spills), each consumer warpgroup's first thread
 // after a warpgroup barrier (NOTES.md v11).
 template <int D, bool kCausal>
 constexpr bool kReducer = D == 128 || !kCausal;
