@@ -297,19 +297,18 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   if constexpr (kFuseDv) store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
 }
 
-// The reducer (one thread, where kReducer): per query block, once every consumer warp has staged its dQ rows,
-// one bulk reduction of the block's 128 rows into dq_acc; the staging is free again, the next phase of `drained`,
-// once the copy engine has read it (phase 0: free at the start).
-template <int D, bool kCausal>
-__device__ inline void dq_reduce(const BackwardParams& b, uint8_t* smem, int npad) {
+// The reducer (one thread, where kReducer): per query block from i_begin, once every consumer warp has staged its dQ
+// rows, one bulk reduction of the block's 128 rows into dq_acc (this bh's [npad][D] rows); the staging is free again,
+// the next phase of `drained`, once the copy engine has read it (phase 0: free at the start).
+template <int D>
+__device__ inline void dq_reduce(float* dq_acc, uint8_t* smem, int i_begin, int nb) {
   using L = DkdqLayout<D>;
   uint64_t* staged = reinterpret_cast<uint64_t*>(smem + L::kStaged);
   uint64_t* drained = reinterpret_cast<uint64_t*>(smem + L::kDrained);
-  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
   mbar_arrive_if(drained, true);
-  for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
+  for (int i = i_begin, u = 0; i < nb; ++i, ++u) {
     mbar_wait(staged, u & 1);
-    bulk_reduce_add_f32(b.dq_acc + ((int64_t)bh * npad + i * kBlock) * D, smem + L::kStaging, kBlock * D * 4);
+    bulk_reduce_add_f32(dq_acc + (int64_t)i * kBlock * D, smem + L::kStaging, kBlock * D * 4);
     bulk_commit();
     bulk_wait_read();
     mbar_arrive_if(drained, true);
@@ -358,7 +357,7 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
       },
       [&] {
-        if constexpr (kReducer<D, kCausal>) dq_reduce<D, kCausal>(b, smem, npad);
+        if constexpr (kReducer<D, kCausal>) dq_reduce<D>(b.dq_acc + (int64_t)bh * npad * D, smem, kCausal ? j : 0, nb);
       },
       [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
   // Launched to overlap the dV kernel: waiting for it here makes this launch's completion imply dV's for the

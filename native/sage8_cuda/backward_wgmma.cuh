@@ -151,7 +151,7 @@ struct Barriers {
 };
 
 // Barrier set-up (the buffers' full and empty barriers, the key block's one-shot barrier) and the split into
-// producer (thread 0), reducer (thread 32: dkdq's dQ reductions at head_dim 128) and consumers, with the register
+// producer (thread 0), reducer (thread 32: dkdq's dQ reductions where kReducer) and consumers, with the register
 // budgets of forward_wgmma.cu: 24 per producer-warpgroup thread, 240 per consumer thread (the role branch on a
 // warp-uniform value, or ptxas would neither apply them nor keep the wgmma pipelined).
 template <typename Produce, typename Reduce, typename Consume>
