@@ -56,6 +56,14 @@ struct StageLayout {
 // Whether the forward walks its units persistently (UnitWalk): rows of at most this many key tiles.
 constexpr int kPersistentTiles = 32;
 
+// Whether the two consumers take turns for their folds and exponentials (consume()). At head_dim 64 a tile's fold
+// and exponentials are short beside its waits, and with turns one consumer's run while the other waits for its
+// products (up to 11% faster at N = 16K); not in the causal persistent walk (2% slower at N = 1K). At head_dim 128
+// a consumer's fold and exponentials alone reach about half the issue rate, and turns measured 3-7% slower there
+// (NOTES.md v12).
+template <int D, bool kCausal, bool kPersistent>
+constexpr bool kTurns = D == 64 && !(kCausal && kPersistent);
+
 #ifdef SAGE8_HAS_WGMMA
 
 // Work units (bh, query block of kQueryRows rows); every thread of a block walks its block's units alike.
@@ -253,7 +261,15 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   // take its row max while P_j V_j finishes; then fold P_j V_j into O and exponentiate S_{j+1} in one straight-line
   // block, so that the fold's FMAs fill the issue slots between the MUFU ops (the softmax is MUFU- and
   // latency-bound, the fold neither). The two consumers issue independently: FlashAttention-3's ping-pong turns
-  // measured 2-3% slower here at head_dim 128 (NOTES.md).
+  // measured 2-3% slower here at head_dim 128 (NOTES.md). Where kTurns holds, the consumers' folds and
+  // exponentials take turns instead (named barriers 3 and 4; consumer 1 gives consumer 0 the first turn).
+  constexpr bool kTaking = kTurns<D, kCausal, kPersistent>;
+  auto take_turn = [&] {
+    if constexpr (kTaking) named_barrier_sync(3 + wg, 256);
+  };
+  auto pass_turn = [&] {
+    if constexpr (kTaking) named_barrier_arrive(3 + (1 - wg), 256);
+  };
   float alpha[2], p_scale[2];
   uint32_t pf[T / 4][4], bias_bits[2];
   mbar_wait(&full[g0 % kStages], (g0 / kStages) & 1);
@@ -264,7 +280,9 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   {
     const TileExponent ex(scores_log2(sq, skg[0], softmax_scale));
     tile_max<T, kCausal>(s_acc, ex, 0, row_w, n, gid, tq, m, l, alpha, p_scale, bias_bits);  // O is still zero
+    take_turn();
     tile_exp(s_acc, bias_bits, ex, p_scale, l, pf);
+    pass_turn();
   }
   auto step = [&](int j, auto has_next) {
     constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
@@ -294,12 +312,16 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
       fence_registers(s_acc);
       const bool moved =
           tile_max<T, kCausal>(s_acc, ex, (j + 1) * BK, row_w, n, gid, tq, m, l, alpha, p_scale, bias_bits);
+      take_turn();
       fold();
       tile_exp(s_acc, bias_bits, ex, p_scale, l, pf);
+      pass_turn();
       release();
       if (moved) rescale_rows(o, alpha);  // rare (forward_tile.cuh kRescaleLog2); after the fold, O holds tiles 0..j
     } else {
+      take_turn();
       fold();
+      pass_turn();
       release();
     }
   };
@@ -359,6 +381,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
   } else {
     grow_registers<kConsumerRegisters>();
+    if (kTurns<D, kCausal, kPersistent> && wg == 2) named_barrier_arrive(3, 256);  // consumer 0's first turn
     int g = 0, u = 0;
     for (UnitWalk<kPersistent, kCausal> w(n, batch_heads); w.valid(); w.advance(), ++u) {
       const int q0 = w.q0(), tiles = key_tiles<BK, kCausal>(q0, n, nb);
@@ -366,6 +389,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       if constexpr (!kPersistent) break;
       g += tiles;
     }
+    if (kTurns<D, kCausal, kPersistent> && wg == 1) named_barrier_sync(3, 256);  // consumer 1's last pass_turn
   }
 #else
   __trap();  // built without sm_90a: forward_uses_wgmma never selects this

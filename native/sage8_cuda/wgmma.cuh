@@ -205,6 +205,11 @@ __device__ inline void named_barrier_sync(int id, int threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
 
+// Arrives on named barrier `id` without waiting (the other side of a named_barrier_sync over `threads`).
+__device__ inline void named_barrier_arrive(int id, int threads) {
+  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
 // Register budget per thread of the executing warpgroup from here on (the kernel must declare a cap at entry).
 template <int Regs>
 __device__ inline void grow_registers() {
