@@ -57,10 +57,12 @@ struct StageLayout {
 constexpr int kPersistentTiles = 32;
 
 // Whether the two consumers take turns for their folds and exponentials (consume()). At head_dim 64 a tile's fold
-// and exponentials are short beside its waits, and with turns one consumer's run while the other waits for its
-// products (up to 11% faster at N = 16K); not in the causal persistent walk (2% slower at N = 1K). At head_dim 128
-// a consumer's fold and exponentials alone reach about half the issue rate, and turns measured 3-7% slower there
-// (NOTES.md v12).
+// and exponentials are short beside its waits, and with turns one consumer's fold and exponentials run while the
+// other consumer waits for its products (0.89x the time at N = 16K); not in the causal persistent walk, where turns
+// measured 1.00-1.02x. At head_dim 128 a consumer's fold and exponentials alone reach about half the issue rate,
+// and turns measured 1.03-1.07x there (NOTES.md v12). Consumer c waits for its turn on named barrier 3 + c and
+// passes it by arriving on the other's; the kernel gives consumer 0 the first turn and takes consumer 1's last
+// pass, so that both barriers end balanced (both consumers take equally many turns per unit).
 template <int D, bool kCausal, bool kPersistent>
 constexpr bool kTurns = D == 64 && !(kCausal && kPersistent);
 
