@@ -59,7 +59,7 @@ constexpr int kPersistentTiles = 32;
 // Whether the two consumers take turns for their folds and exponentials (consume()). At head_dim 64 a tile's fold
 // and exponentials are short beside its waits, and with turns one consumer's fold and exponentials run while the
 // other consumer waits for its products (0.89x the time at N = 16K); not in the causal persistent walk, where turns
-// measured 1.00-1.02x. At head_dim 128 a consumer's fold and exponentials alone reach about half the issue rate,
+// measured 0.98-1.02x. At head_dim 128 a consumer's fold and exponentials alone reach about half the issue rate,
 // and turns measured 1.03-1.07x there (NOTES.md v12). Consumer c waits for its turn on named barrier 3 + c and
 // passes it by arriving on the other's; the kernel gives consumer 0 the first turn and takes consumer 1's last
 // pass, so that both barriers end balanced (both consumers take equally many turns per unit).
