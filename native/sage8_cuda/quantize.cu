@@ -148,18 +148,13 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
 #pragma unroll
     for (int e = 0; e < 8; ++e) mean[e] = s.k_mean[8 * c + e];
   }
-  // The smoothed values of pass ps; padding tokens stay exactly zero (K is smoothed before padding, as in the
-  // reference).
+  // The smoothed values of pass ps. Padding tokens stay exactly zero (K is smoothed before padding, as in the
+  // reference): their raw values are the copy's zero fill, and they subtract no mean.
   const auto value = [&](int ps, float (&v)[8]) {
-    if (t0 + r0 + ps * kRows < n) {
-      unpack_bf16x8(raw[ps], v);
-      if (kSmooth) {
+    unpack_bf16x8(raw[ps], v);
+    if (kSmooth && t0 + r0 + ps * kRows < n) {
 #pragma unroll
-        for (int e = 0; e < 8; ++e) v[e] -= mean[e];
-      }
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8; ++e) v[e] = 0.f;
+      for (int e = 0; e < 8; ++e) v[e] -= mean[e];
     }
   };
 
@@ -203,8 +198,9 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
     if (tid < D) {
       float m = 0.f;
       for (int i = 0; i < kRows; ++i) m = fmaxf(m, s.channel_max[i][tid]);
+      const Int8Scale q(m);
       s.channel_amax[tid] = m;
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(Int8Scale(m).scale);  // tile.cuh ProductScale
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(q.scale);  // tile.cuh ProductScale
     }
     __syncthreads();
 #pragma unroll
@@ -279,30 +275,53 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
   }
 }
 
-// Persistent: each thread block quantizes token blocks tile, tile + gridDim.x, ... of the launch (tensor-major, then
-// bh, then block: K first), and copies the next one's bf16 values into shared memory while it works on the current
-// one, so that loads stay in flight through the barriers and arithmetic of each block. Each thread copies and
-// reads back only its own pieces, so the copies need no barrier of their own.
+// Unsigned division by a runtime divisor as a multiply-high, an add and a shift (Granlund and Montgomery), exact for
+// dividends below 2^31: with divisions, the tile walk took about a fifth of the kernel's instructions (NOTES.md v13).
+struct Divider {
+  uint32_t divisor, multiplier, shift = 0;
+  explicit Divider(uint32_t d) : divisor(d) {
+    while ((1ull << shift) < d) ++shift;
+    multiplier = static_cast<uint32_t>((1ull << 32) * ((1ull << shift) - d) / d + 1);
+  }
+  __device__ uint32_t divide(uint32_t x) const { return (__umulhi(x, multiplier) + x) >> shift; }
+};
+
+// Tile `tile` of a launch (tensor-major, then bh, then token block).
+struct TilePosition {
+  int tensor, bh, blk;
+  __device__ TilePosition(int tile, const Divider& blocks, const Divider& heads) {
+    const uint32_t row = blocks.divide(tile);  // tensor * heads + bh
+    tensor = static_cast<int>(heads.divide(row));
+    bh = static_cast<int>(row - static_cast<uint32_t>(tensor) * heads.divisor);
+    blk = static_cast<int>(static_cast<uint32_t>(tile) - row * blocks.divisor);
+  }
+};
+
+// Persistent: each thread block quantizes token blocks tile, tile + gridDim.x, ... of the launch (TilePosition: K
+// first), and copies the next one's bf16 values into shared memory while it works on the current one, so that loads
+// stay in flight through the barriers and arithmetic of each block. Each thread copies and reads back only its own
+// pieces, so the copies need no barrier of their own; tokens past n are zero-filled.
 // Four blocks per SM (64 registers): at two (97 registers) the fused launch measured slower than separate passes.
 template <int D, int BLK>
 __global__ void __launch_bounds__(kThreads, 4)
-    quantize_kernel(const __grid_constant__ QuantizeLaunch launch, int bh_count, int n, int npad) {
+    quantize_kernel(const __grid_constant__ QuantizeLaunch launch, Divider blocks, Divider heads, int n, int npad) {
   using S = QuantizeShape<D, BLK>;
   constexpr int kVecs = S::kVecs, kRows = S::kRows, kPasses = S::kPasses;
   extern __shared__ __align__(16) uint8_t smem[];
   auto& s = *reinterpret_cast<QuantizeShared<D, BLK>*>(smem);
   const int tid = threadIdx.x, c = tid % kVecs, r0 = tid / kVecs;
-  const int nb = (n + BLK - 1) / BLK, per_tensor = bh_count * nb, tiles = launch.count * per_tensor;
+  const int tiles = launch.count * static_cast<int>(blocks.divisor * heads.divisor);
 
   const auto prefetch = [&](int tile) {
     if (tile < tiles) {
-      const QuantizeParams& p = launch.tensors[tile / per_tensor];
-      const int bh = tile % per_tensor / nb, t0 = tile % nb * BLK;
-      const uint16_t* x = p.x + (int64_t)bh * n * D + 8 * c;
+      const TilePosition at(tile, blocks, heads);
+      const uint16_t* x = launch.tensors[at.tensor].x;
+      const int t = at.blk * BLK + r0;
+      const uint16_t* src = x + ((int64_t)at.bh * n + t) * D + 8 * c;
 #pragma unroll
       for (int ps = 0; ps < kPasses; ++ps) {
-        const int t = t0 + r0 + ps * kRows;
-        cp_async16(&s.next[(r0 + ps * kRows) * kVecs + c], x + (int64_t)min(t, n - 1) * D, t < n);  // zeros past n
+        const bool valid = t + ps * kRows < n;
+        cp_async16(&s.next[(r0 + ps * kRows) * kVecs + c], valid ? src + ps * kRows * D : x, valid);
       }
     }
     cp_async_commit();
@@ -317,12 +336,12 @@ __global__ void __launch_bounds__(kThreads, 4)
     // raw's reads are complete before the next copy overwrites them, and the previous block is done with s.
     __syncthreads();
     prefetch(tile + gridDim.x);
-    const QuantizeParams& p = launch.tensors[tile / per_tensor];
-    const int bh = tile % per_tensor / nb, blk = tile % nb;
+    const TilePosition at(tile, blocks, heads);
+    const QuantizeParams& p = launch.tensors[at.tensor];
     if (p.mean_partials)
-      quantize_block<D, BLK, true>(p, s, raw, bh, blk, nb, n, npad);
+      quantize_block<D, BLK, true>(p, s, raw, at.bh, at.blk, blocks.divisor, n, npad);
     else
-      quantize_block<D, BLK, false>(p, s, raw, bh, blk, nb, n, npad);
+      quantize_block<D, BLK, false>(p, s, raw, at.bh, at.blk, blocks.divisor, n, npad);
   }
 }
 
@@ -363,8 +382,8 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
     // Overlapping the previous launch is safe only right after launch_k_sums (the kernel waits for it before
     // reading its sums), and only where the kernel's machine code has that wait (sm_90a).
     launch_overlapping(kernel, dim3(std::min(tiles, std::max(per_sm, 1) * multiprocessor_count())), kThreads, kBytes,
-                       stream, tensors.tensors[0].mean_partials && runs_sm90a(kernel), tensors, p.batch_heads,
-                       p.tokens, p.padded());
+                       stream, tensors.tensors[0].mean_partials && runs_sm90a(kernel), tensors,
+                       Divider(p.blocks()), Divider(p.batch_heads), p.tokens, p.padded());
   });
   check_launch("sage8 quantize");
 }

@@ -1,7 +1,8 @@
 // Standalone test and benchmark of the sage8 CUDA kernels (no libtorch).
 //   harness check [--small]   kernels vs the C++ model of the sage8 numerics and vs exact attention
 //   harness bench [out.jsonl] TFLOP/s at batch x tokens = 16K, 16 heads, head_dim 64/128, N 1K/4K/16K
-//   harness profile           one forward and one backward (head_dim 128, N 4K, 64 rows), for ncu
+//   harness profile [D N causal]  one forward and one backward (default head_dim 128, N 4K, non-causal; batch x
+//                             heads x N = 256K rows as in the bench), for ncu
 // Exit status 0 only if every check passes.
 #include "../pipeline.h"
 #include "../tile.cuh"
@@ -323,11 +324,12 @@ int bench(const char* json_path) {
   return 0;
 }
 
-int profile() {
+int profile(int head_dim, int tokens, bool causal) {
   Problem p;
-  p.batch_heads = 64;
-  p.tokens = 4096;
-  p.head_dim = 128;
+  p.batch_heads = 16 * 16384 / tokens;
+  p.tokens = tokens;
+  p.head_dim = head_dim;
+  p.options.causal = causal;
   const size_t elems = size_t(p.batch_heads) * p.tokens * p.head_dim;
   std::mt19937 rng(3);
   DeviceBuffer<uint16_t> q(elems), k(elems), v(elems), o(elems), dout(elems), dq(elems), dk(elems), dv(elems);
@@ -348,11 +350,12 @@ int main(int argc, char** argv) {
   try {
     if (mode == "check") return check(argc > 2 && std::string(argv[2]) == "--small");
     if (mode == "bench") return bench(argc > 2 ? argv[2] : nullptr);
-    if (mode == "profile") return profile();
+    if (mode == "profile")
+      return argc > 4 ? profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]) != 0) : profile(128, 4096, false);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
   }
-  std::fprintf(stderr, "usage: %s check [--small] | bench [out.jsonl] | profile\n", argv[0]);
+  std::fprintf(stderr, "usage: %s check [--small] | bench [out.jsonl] | profile [D N causal]\n", argv[0]);
   return 64;
 }
