@@ -351,7 +351,8 @@ int main(int argc, char** argv) {
     if (mode == "check") return check(argc > 2 && std::string(argv[2]) == "--small");
     if (mode == "bench") return bench(argc > 2 ? argv[2] : nullptr);
     if (mode == "profile")
-      return argc > 4 ? profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]) != 0) : profile(128, 4096, false);
+      return argc > 4 ? profile(std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]) != 0)
+                      : profile(128, 4096, false);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
