@@ -155,23 +155,33 @@ __device__ inline void accumulate_pv(float (&o)[4], const int (&acc)[4], const f
   o[3] = __fmaf_rn(v1.times(acc[3]), p_scale[1], o[3]);
 }
 
-// O = o / l in bf16 and LSE = m + log(l) for the thread's rows below n (the whole warp must call it: l's sum
-// over the quad shuffles). out: [bh][n][8C] of this bh; lse: [n] of this bh. O is o times the row's rounded
-// reciprocal, one FMUL per element instead of an IEEE division (a call's worth of instructions each): the two
-// differ by at most an fp32 unit or so, which the bf16 rounding of O almost always absorbs.
+// The rows' 1 / l and LSE = m + log(l) (the whole warp must call it: l's sum over the quad shuffles). O is o times
+// the row's rounded reciprocal, one FMUL per element instead of an IEEE division (a call's worth of instructions
+// each): the two differ by at most an fp32 unit or so, which the bf16 rounding of O almost always absorbs.
+__device__ inline void row_totals(const float (&m)[2], const float (&l)[2], float (&inverse)[2], float (&lse)[2]) {
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const float lt = quad_sum(l[r]);
+    inverse[r] = __frcp_rn(lt);
+    lse[r] = __fadd_rn(__fmul_rn(m[r], kLn2), logf(lt));
+  }
+}
+
+// O = o / l in bf16 and LSE for the thread's rows below n. out: [bh][n][8C] of this bh; lse: [n] of this bh.
 template <int C>
 __device__ inline void store_rows(const float (&o)[C][4], const float (&m)[2], const float (&l)[2], int row_w, int n,
                                   uint16_t* out, float* lse, int gid, int tq) {
+  float inverse[2], row_lse[2];
+  row_totals(m, l, inverse, row_lse);
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
-    const float lt = quad_sum(l[r]), inverse = __frcp_rn(lt);
     const int row = row_w + gid + 8 * r;
     if (row < n) {
       uint16_t* dst = out + (int64_t)row * (8 * C) + 2 * tq;
 #pragma unroll
       for (int i = 0; i < C; ++i)
-        store_bf16x2(dst + 8 * i, __fmul_rn(o[i][2 * r], inverse), __fmul_rn(o[i][2 * r + 1], inverse));
-      if (tq == 0) lse[row] = __fadd_rn(__fmul_rn(m[r], kLn2), logf(lt));
+        store_bf16x2(dst + 8 * i, __fmul_rn(o[i][2 * r], inverse[r]), __fmul_rn(o[i][2 * r + 1], inverse[r]));
+      if (tq == 0) lse[row] = row_lse[r];
     }
   }
 }

@@ -30,8 +30,9 @@ constexpr int kThreads = 128 * (kConsumers + 1);  // a producer warpgroup and th
 constexpr int kStages = 4;
 
 // Shared memory, from a 1024-byte aligned base (the swizzle atoms): kStages K tiles, kStages V^T tiles, kStages sV
-// vectors, the block's Q rows (bf16), each consumer's quantized Q tile (K-major, swizzled as K's), the full and
-// empty mbarriers of each stage and of Q's rows, then each consumer warp's Q absmax.
+// vectors, the block's Q rows (bf16), each consumer's quantized Q tile (K-major, swizzled as K's), each consumer
+// warp's O staging (16 rows of D bf16, store_rows_staged), the full and empty mbarriers of each stage and of Q's
+// rows, then each consumer warp's Q absmax.
 template <int D, int BK>
 struct StageLayout {
   static constexpr int kTileBytes = BK * D;
@@ -40,7 +41,8 @@ struct StageLayout {
   static constexpr int kSv = kV + kStages * kTileBytes;
   static constexpr int kQ = (kSv + kStages * D * 4 + 1023) / 1024 * 1024;
   static constexpr int kQ8 = kQ + kQueryRows * D * 2;
-  static constexpr int kFull = kQ8 + kQueryRows * D;
+  static constexpr int kO = kQ8 + kQueryRows * D;
+  static constexpr int kFull = kO + kQueryRows * D * 2;
   static constexpr int kEmpty = kFull + kStages * 8;
   static constexpr int kQFull = kEmpty + kStages * 8;
   static constexpr int kQEmpty = kQFull + 8;
@@ -190,6 +192,41 @@ __device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int ro
   return q.scale;
 }
 
+// O = o / l in bf16 and LSE for the warp's 16 rows from row_w below n (out: [n][D] of this bh, lse: [n]), through the
+// warp's staging area (16 rows of D bf16 whose 16-byte chunks are XOR-ed with row & 7, so that neither the writes nor
+// the reads conflict on banks): written by stmatrix from the accumulator layout, read back in row order and stored
+// 16 bytes per lane, whole rows per instruction. Stored straight from the accumulator layout, every 4-byte store of
+// a warp touched eight rows; at hd 128 N = 1K those stores cost a sixth of the kernel (NOTES.md v14).
+template <int D>
+__device__ inline void store_rows_staged(const float (&o)[D / 8][4], const float (&m)[2], const float (&l)[2],
+                                         int row_w, int n, uint16_t* out, float* lse, uint8_t* staging, int lane) {
+  constexpr int kChunks = D / 8;  // 16-byte chunks per row: chunk c holds the channels of n8 tile c
+  float inverse[2], row_lse[2];
+  row_totals(m, l, inverse, row_lse);
+  // Matrix i of each stmatrix: rows 8 (i & 1) .. + 7 of n8 tile t + (i >> 1); lane 8i + x gives its row x.
+  const int srow = (lane & 7) + 8 * ((lane >> 3) & 1);
+  uint8_t* row_address = staging + srow * D * 2;
+#pragma unroll
+  for (int t = 0; t < kChunks; t += 2) {
+    const uint32_t r[4] = {bf16x2_bits(__fmul_rn(o[t][0], inverse[0]), __fmul_rn(o[t][1], inverse[0])),
+                           bf16x2_bits(__fmul_rn(o[t][2], inverse[1]), __fmul_rn(o[t][3], inverse[1])),
+                           bf16x2_bits(__fmul_rn(o[t + 1][0], inverse[0]), __fmul_rn(o[t + 1][1], inverse[0])),
+                           bf16x2_bits(__fmul_rn(o[t + 1][2], inverse[1]), __fmul_rn(o[t + 1][3], inverse[1]))};
+    stmatrix_x4(row_address + (((t + (lane >> 4)) ^ (srow & 7)) << 4), r);
+  }
+  __syncwarp();
+#pragma unroll
+  for (int i = 0; i < 16 * kChunks / 32; ++i) {
+    const int k = 32 * i + lane, row = k / kChunks, chunk = k % kChunks;
+    const uint4 v = *reinterpret_cast<const uint4*>(staging + row * D * 2 + ((chunk ^ (row & 7)) << 4));
+    if (row_w + row < n) *reinterpret_cast<uint4*>(out + (int64_t)(row_w + row) * D + 8 * chunk) = v;
+  }
+  const int gid = lane / 4;
+#pragma unroll
+  for (int r = 0; r < 2; ++r)
+    if (lane % 4 == 0 && row_w + gid + 8 * r < n) lse[row_w + gid + 8 * r] = row_lse[r];
+}
+
 // One consumer warpgroup on one unit: query rows q0 + 64 * wg ... + 63 of bh, the block's unit u, whose key tiles
 // are the block's tiles g0 .. g0 + tiles - 1 (the stage ring's count).
 template <int D, int BK, bool kCausal, bool kPersistent>
@@ -330,7 +367,8 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
   int j = 0;
   for (; j + 1 < tiles; ++j) step(j, std::true_type{});
   step(j, std::false_type{});
-  store_rows(o, m, l, row_w, n, f.o + (int64_t)bh * n * D, f.lse + (int64_t)bh * n, gid, tq);
+  store_rows_staged<D>(o, m, l, row_w, n, f.o + (int64_t)bh * n * D, f.lse + (int64_t)bh * n,
+                       smem + L::kO + (4 * wg + warp) * 16 * D * 2, lane);
 }
 
 #endif  // SAGE8_HAS_WGMMA

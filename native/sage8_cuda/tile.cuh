@@ -300,6 +300,14 @@ __device__ inline void red_add_f32x2(float* dst, float x0, float x1) {
 #endif
 }
 
+// x0 and x1 as bf16 (x0 in the low half), rounded to nearest even by one cvt: the same bits as float_to_bf16 for
+// every non-NaN input.
+__device__ inline uint32_t bf16x2_bits(float x0, float x1) {
+  uint32_t d;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(d) : "f"(x1), "f"(x0));
+  return d;
+}
+
 __device__ inline void store_bf16x2(uint16_t* dst, float x0, float x1) {
   *reinterpret_cast<uint32_t*>(dst) = uint32_t(float_to_bf16(x0)) | (uint32_t(float_to_bf16(x1)) << 16);
 }

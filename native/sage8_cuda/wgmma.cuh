@@ -133,6 +133,14 @@ __device__ inline uint64_t kmajor_desc(uint32_t tile_smem_addr, int row_bytes) {
 // a barrier that follows this fence.
 __device__ inline void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// Stores four 8 x 8 matrices of 16-bit elements: lanes 8i..8i+7 give the row addresses (16 bytes each) of matrix i;
+// r[i] is matrix i in the mma accumulator layout (row lane / 4, columns 2 (lane % 4) and 2 (lane % 4) + 1).
+__device__ inline void stmatrix_x4(void* row_address, const uint32_t (&r)[4]) {
+  asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(smem_addr(row_address)),
+               "r"(r[0]), "r"(r[1]), "r"(r[2]), "r"(r[3])
+               : "memory");
+}
+
 // Stores four 8 x 8 matrices of 16-bit elements transposed: lanes 8i..8i+7 give the row addresses (16 bytes each)
 // of matrix i, which receive its columns; r[i] is matrix i in the mma accumulator layout (row lane / 4, columns
 // 2 (lane % 4) and 2 (lane % 4) + 1).
