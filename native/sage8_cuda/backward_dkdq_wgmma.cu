@@ -41,6 +41,7 @@ struct DkdqLayout {
   static constexpr int kAllocBytes = kBytes + 1024;
   static constexpr uint32_t kTxA = 3 * kTile + 2 * kBlock * 4;
   static constexpr uint32_t kTxB = kTile + (kFuseDv ? kTile + D * 4 : 0);
+  static_assert(kV >= kConsumerWarps * 16 * D * 2, "store_keys' staging fits in K's and K^T's tiles");
   static_assert((kKey | kKt | kV | kQ | kDo | kQt | kDot | kDs | kTile) % 1024 == 0,
                 "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
@@ -293,8 +294,9 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   step(i, std::false_type{});
   if (issuer) bulk_wait();
 
-  store_key_rows<D>(b.dk + (int64_t)c.bh * n * D, dk, c.key0, n, c.tq);
-  if constexpr (kFuseDv) store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
+  end_of_block();  // the staging below reuses K's and K^T's tiles, not dQ's staging (the reducer may still read it)
+  store_keys<D>(b.dk + (int64_t)c.bh * n * D, dk, c, n, smem);
+  if constexpr (kFuseDv) store_keys<D>(b.dv + (int64_t)c.bh * n * D, dv, c, n, smem);
 }
 
 // The reducer (one thread, where kReducer): per query block from i_begin, once every consumer warp has staged its dQ

@@ -27,6 +27,7 @@ struct DvLayout {
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTile + D * 4 + kBlock * 4;
   static_assert((kKey | kQ | kDot | kTile) % 1024 == 0, "the wgmma operand tiles start on the 1024-byte swizzle atoms");
+  static_assert(kDot >= kConsumerWarps * 16 * D * 2, "store_keys' staging fits in K's tile and the Q stages");
 };
 
 #ifdef SAGE8_HAS_WGMMA
@@ -126,7 +127,8 @@ __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg
   int u = 0;
   for (; i_begin + u + 1 < c.nb; ++u) step(u, std::true_type{});
   step(u, std::false_type{});
-  store_key_rows<D>(b.dv + (int64_t)c.bh * n * D, dv, c.key0, n, c.tq);
+  end_of_block();
+  store_keys<D>(b.dv + (int64_t)c.bh * n * D, dv, c, n, smem);
 }
 
 // The producer's loop: query block i's copies into stage (i - first) % Stages once the consumers released it.

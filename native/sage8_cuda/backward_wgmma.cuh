@@ -67,6 +67,24 @@ struct Consumer {
   __device__ int first_block(bool causal) const { return causal ? j : 0; }
 };
 
+// A key block's gradient (dK or dV: [D / 8][4] in the accumulator layout of the thread's keys key0 and key1) in bf16
+// to out ([n][D] of this bh), through this warp's 16 x D x 2 bytes from `staging` (store_warp_rows). Callers first
+// pass end_of_block(), after which the key tiles and stages (from offset 0) are free to hold the staging.
+template <int D>
+__device__ inline void store_keys(uint16_t* out, const float (&g)[D / 8][4], const Consumer& c, int n, uint8_t* staging) {
+  uint32_t h[D / 8][2];
+#pragma unroll
+  for (int t = 0; t < D / 8; ++t) {
+    h[t][0] = bf16x2_bits(g[t][0], g[t][1]);
+    h[t][1] = bf16x2_bits(g[t][2], g[t][3]);
+  }
+  store_warp_rows<D>(h, c.k0 + 64 * c.wg + 16 * c.warp, n, out, staging + (4 * c.wg + c.warp) * 16 * D * 2, c.lane);
+}
+
+// Every consumer is done with its products (named barrier 5): the shared memory from offset 0 (the key tiles, then
+// the first stage) may be overwritten. The producer loads nothing after the last query block.
+__device__ inline void end_of_block() { named_barrier_sync(5, 128 * kConsumers); }
+
 // Descriptor of this warpgroup's 64 keys of the K tile [128][D] in shared memory (S^T's A operand).
 template <int D>
 __device__ inline uint64_t key_desc(const uint8_t* k_tile, const Consumer& c) {

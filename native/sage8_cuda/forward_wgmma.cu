@@ -192,35 +192,20 @@ __device__ __forceinline__ float quantize_q_fragments(const uint16_t* qs, int ro
   return q.scale;
 }
 
-// O = o / l in bf16 and LSE for the warp's 16 rows from row_w below n (out: [n][D] of this bh, lse: [n]), through the
-// warp's staging area (16 rows of D bf16 whose 16-byte chunks are XOR-ed with row & 7, so that neither the writes nor
-// the reads conflict on banks): written by stmatrix from the accumulator layout, read back in row order and stored
-// 16 bytes per lane, whole rows per instruction. Stored straight from the accumulator layout, every 4-byte store of
-// a warp touched eight rows; at hd 128 N = 1K those stores cost a sixth of the kernel (NOTES.md v14).
+// O = o / l in bf16 and LSE for the warp's 16 rows from row_w below n (out: [n][D] of this bh, lse: [n]); O goes
+// through the warp's staging area (store_warp_rows).
 template <int D>
 __device__ inline void store_rows_staged(const float (&o)[D / 8][4], const float (&m)[2], const float (&l)[2],
                                          int row_w, int n, uint16_t* out, float* lse, uint8_t* staging, int lane) {
-  constexpr int kChunks = D / 8;  // 16-byte chunks per row: chunk c holds the channels of n8 tile c
   float inverse[2], row_lse[2];
   row_totals(m, l, inverse, row_lse);
-  // Matrix i of each stmatrix: rows 8 (i & 1) .. + 7 of n8 tile t + (i >> 1); lane 8i + x gives its row x.
-  const int srow = (lane & 7) + 8 * ((lane >> 3) & 1);
-  uint8_t* row_address = staging + srow * D * 2;
+  uint32_t g[D / 8][2];
 #pragma unroll
-  for (int t = 0; t < kChunks; t += 2) {
-    const uint32_t r[4] = {bf16x2_bits(__fmul_rn(o[t][0], inverse[0]), __fmul_rn(o[t][1], inverse[0])),
-                           bf16x2_bits(__fmul_rn(o[t][2], inverse[1]), __fmul_rn(o[t][3], inverse[1])),
-                           bf16x2_bits(__fmul_rn(o[t + 1][0], inverse[0]), __fmul_rn(o[t + 1][1], inverse[0])),
-                           bf16x2_bits(__fmul_rn(o[t + 1][2], inverse[1]), __fmul_rn(o[t + 1][3], inverse[1]))};
-    stmatrix_x4(row_address + (((t + (lane >> 4)) ^ (srow & 7)) << 4), r);
-  }
-  __syncwarp();
+  for (int t = 0; t < D / 8; ++t)
 #pragma unroll
-  for (int i = 0; i < 16 * kChunks / 32; ++i) {
-    const int k = 32 * i + lane, row = k / kChunks, chunk = k % kChunks;
-    const uint4 v = *reinterpret_cast<const uint4*>(staging + row * D * 2 + ((chunk ^ (row & 7)) << 4));
-    if (row_w + row < n) *reinterpret_cast<uint4*>(out + (int64_t)(row_w + row) * D + 8 * chunk) = v;
-  }
+    for (int r = 0; r < 2; ++r)
+      g[t][r] = bf16x2_bits(__fmul_rn(o[t][2 * r], inverse[r]), __fmul_rn(o[t][2 * r + 1], inverse[r]));
+  store_warp_rows<D>(g, row_w, n, out, staging, lane);
   const int gid = lane / 4;
 #pragma unroll
   for (int r = 0; r < 2; ++r)

@@ -141,6 +141,34 @@ __device__ inline void stmatrix_x4(void* row_address, const uint32_t (&r)[4]) {
                : "memory");
 }
 
+// A warp's 16 rows of D bf16 values to rows row0 .. row0 + 15 of out ([n][D]; rows at or past n skipped). g[t][r]:
+// row 8 r + lane / 4 of the warp's slab, channels 8t + 2 (lane % 4) and + 1, as bf16x2 (the accumulator layout).
+// Through `staging` (16 x D x 2 bytes, the warp's alone): stmatrix into 16-byte chunks XOR-ed with row & 7, so that
+// neither the writes nor the reads conflict on banks, then read back in row order and stored 16 bytes per lane,
+// whole rows per instruction. Stored straight from the accumulator layout, every 4-byte store of a warp touches
+// eight rows: at hd 128 N = 1K those stores were a sixth of the forward kernel (NOTES.md v14).
+template <int D>
+__device__ inline void store_warp_rows(const uint32_t (&g)[D / 8][2], int row0, int n, uint16_t* out, uint8_t* staging,
+                                       int lane) {
+  constexpr int kChunks = D / 8;  // 16-byte chunks per row: chunk t holds the channels of n8 tile t
+  // Matrix i of each stmatrix: rows 8 (i & 1) .. + 7 of n8 tile t + (i >> 1); lane 8i + x gives its row x.
+  const int srow = (lane & 7) + 8 * ((lane >> 3) & 1);
+  uint8_t* row_address = staging + srow * D * 2;
+#pragma unroll
+  for (int t = 0; t < kChunks; t += 2) {
+    const uint32_t r[4] = {g[t][0], g[t][1], g[t + 1][0], g[t + 1][1]};
+    stmatrix_x4(row_address + (((t + (lane >> 4)) ^ (srow & 7)) << 4), r);
+  }
+  __syncwarp();
+#pragma unroll
+  for (int i = 0; i < 16 * kChunks / 32; ++i) {
+    const int k = 32 * i + lane, row = k / kChunks, chunk = k % kChunks;
+    const uint4 v = *reinterpret_cast<const uint4*>(staging + row * D * 2 + ((chunk ^ (row & 7)) << 4));
+    if (row0 + row < n) *reinterpret_cast<uint4*>(out + (int64_t)(row0 + row) * D + 8 * chunk) = v;
+  }
+  __syncwarp();  // the staging may be written again
+}
+
 // Stores four 8 x 8 matrices of 16-bit elements transposed: lanes 8i..8i+7 give the row addresses (16 bytes each)
 // of matrix i, which receive its columns; r[i] is matrix i in the mma accumulator layout (row lane / 4, columns
 // 2 (lane % 4) and 2 (lane % 4) + 1).
