@@ -71,7 +71,8 @@ struct Consumer {
 // to out ([n][D] of this bh), through this warp's 16 x D x 2 bytes from `staging` (store_warp_rows). Callers first
 // pass end_of_block(), after which the key tiles and stages (from offset 0) are free to hold the staging.
 template <int D>
-__device__ inline void store_keys(uint16_t* out, const float (&g)[D / 8][4], const Consumer& c, int n, uint8_t* staging) {
+__device__ inline void store_keys(uint16_t* out, const float (&g)[D / 8][4], const Consumer& c, int n,
+                                  uint8_t* staging) {
   uint32_t h[D / 8][2];
 #pragma unroll
   for (int t = 0; t < D / 8; ++t) {

@@ -146,7 +146,7 @@ __device__ inline void stmatrix_x4(void* row_address, const uint32_t (&r)[4]) {
 // Through `staging` (16 x D x 2 bytes, the warp's alone): stmatrix into 16-byte chunks XOR-ed with row & 7, so that
 // neither the writes nor the reads conflict on banks, then read back in row order and stored 16 bytes per lane,
 // whole rows per instruction. Stored straight from the accumulator layout, every 4-byte store of a warp touches
-// eight rows: at hd 128 N = 1K those stores were a sixth of the forward kernel (NOTES.md v14).
+// eight rows: at hd 128 N = 1K those stores took up to a sixth of the forward kernel's time (NOTES.md v14).
 template <int D>
 __device__ inline void store_warp_rows(const uint32_t (&g)[D / 8][2], int row0, int n, uint16_t* out, uint8_t* staging,
                                        int lane) {
