@@ -1,6 +1,6 @@
 // The fused forward on Hopper (sm_90a), FlashAttention-3 style, with the numerics of forward.cu bit for bit (both
-// use forward_tile.cuh). A thread block works on units of 128 query rows (UnitWalk: persistently where rows are
-// short) and has three warpgroups:
+// use forward_tile.cuh). A thread block works on units of 128 query rows (fetched one after another where rows are
+// short: next_unit) and has three warpgroups:
 //   producer   one thread copies a unit's Q rows (bf16) into shared memory and streams each key tile's K [BK][D],
 //              V^T [D][BK] (INT8) and sV [D] into a ring of kStages shared-memory stages, all with bulk copies (the
 //              TMA engine) counted on mbarriers (a stage's `full`); it refills a stage once the consumers have
@@ -19,6 +19,7 @@
 #include "wgmma.cuh"
 
 #include <algorithm>
+#include <stdexcept>
 #include <type_traits>
 
 namespace sage8_cuda {
@@ -32,7 +33,7 @@ constexpr int kStages = 4;
 // Shared memory, from a 1024-byte aligned base (the swizzle atoms): kStages K tiles, kStages V^T tiles, kStages sV
 // vectors, the block's Q rows (bf16), each consumer's quantized Q tile (K-major, swizzled as K's), each consumer
 // warp's O staging (16 rows of D bf16, store_rows_staged), the full and empty mbarriers of each stage and of Q's
-// rows, then each consumer warp's Q absmax.
+// rows, each consumer warp's Q absmax, then the last two units the producer fetched (persistent walk).
 template <int D, int BK>
 struct StageLayout {
   static constexpr int kTileBytes = BK * D;
@@ -47,7 +48,8 @@ struct StageLayout {
   static constexpr int kQFull = kEmpty + kStages * 8;
   static constexpr int kQEmpty = kQFull + 8;
   static constexpr int kQMax = kQEmpty + 8;
-  static constexpr int kBytes = kQMax + kConsumers * 4 * 4;
+  static constexpr int kUnits = kQMax + kConsumers * 4 * 4;  // two int2
+  static constexpr int kBytes = kUnits + 2 * 8;
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTileBytes + D * 4;
   static_assert(kQueryRows % BK == 0, "a block's query rows are whole quantization blocks");
@@ -55,7 +57,7 @@ struct StageLayout {
                 "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
 
-// Whether the forward walks its units persistently (UnitWalk): rows of at most this many key tiles.
+// Whether the forward walks its units persistently (next_unit): rows of at most this many key tiles.
 constexpr int kPersistentTiles = 32;
 
 // Whether the two consumers take turns for their folds and exponentials (consume()). At head_dim 64 a tile's fold
@@ -70,36 +72,42 @@ constexpr bool kTurns = D == 64 && !(kCausal && kPersistent);
 
 #ifdef SAGE8_HAS_WGMMA
 
-// Work units (bh, query block of kQueryRows rows); every thread of a block walks its block's units alike.
-// kPersistent (short rows, where a unit's fixed costs are a large share: Q's load and quantization, the first tile's
-// softmax not overlapped, O's store): one block per SM walks units while its producer already loads the next
-// unit's Q rows and first key tiles. Item i of the walk is query blocks p and nqb - 1 - p of one bh, bh-major so
-// that the blocks running at once share K and V in L2; causal, a pair always has nqb + 1 key tiles, so the static
-// turns (block b takes items b, b + gridDim.x, ...) stay balanced. Otherwise the grid is (query blocks, bh), one
-// unit per block, causal ones longest first (at hd 128 N = 16K the walk measured 2.5-4% slower; NOTES.md v6).
-template <bool kPersistent, bool kCausal>
-struct UnitWalk {
-  int item, second, nqb, pairs, items;
-  __device__ UnitWalk(int n, int batch_heads)
-      : item(blockIdx.x), second(0), nqb((n + kQueryRows - 1) / kQueryRows), pairs((nqb + 1) / 2),
-        items(batch_heads * pairs) {}
-  __device__ bool valid() const { return !kPersistent || item < items; }
-  __device__ int bh() const { return kPersistent ? item / pairs : int(blockIdx.y); }
-  __device__ int q0() const {
-    if constexpr (!kPersistent) return int(kCausal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kQueryRows;
-    const int p = item % pairs;
-    return (second ? nqb - 1 - p : p) * kQueryRows;
-  }
-  __device__ void advance() {
-    const int p = item % pairs;
-    if (!second && nqb - 1 - p != p) {
-      second = 1;
-    } else {
-      second = 0;
-      item += gridDim.x;
-    }
-  }
+// A work unit: query rows q0 .. q0 + kQueryRows - 1 of bh.
+struct Unit {
+  int bh, q0;
 };
+
+// Without kPersistent the grid is (query blocks, bh), one unit per block, causal ones longest first (at hd 128
+// N = 16K the persistent walk measured 2.5-4% slower; NOTES.md v6).
+template <bool kCausal>
+__device__ inline Unit block_unit() {
+  return {int(blockIdx.y), int(kCausal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kQueryRows};
+}
+
+// kPersistent (short rows, where a unit's fixed costs are a large share: Q's load and quantization, the first tile's
+// softmax not overlapped, O's store): one block per SM, whose producer fetches units from counter[0] (atomically;
+// the quantization launch leaves it zero) and loads the next unit's Q rows and first key tiles while the consumers
+// finish the current one. The order: groups of kGroupHeads bh (whose K and V the blocks running at once share in
+// L2), within a group causal units longest first, so that the last units fetched are short and the blocks finish
+// within about a key tile of each other (static turns over pairs of query blocks left a quarter of the SMs idle
+// for the last pair at N = 1K causal: 1024 pairs over 132 SMs; NOTES.md v14). Returns bh < 0 past the last unit;
+// the block that fetches last of all then resets the counters (counter[1] counts the blocks that are done fetching)
+// for the next launch.
+template <bool kCausal>
+__device__ inline Unit next_unit(int* counter, int nqb, int batch_heads) {
+  constexpr int kGroupHeads = 16;
+  const int item = atomicAdd(counter, 1);
+  if (item >= nqb * batch_heads) {
+    if (atomicAdd(counter + 1, 1) == int(gridDim.x) - 1) {
+      counter[0] = 0;
+      counter[1] = 0;
+    }
+    return {-1, 0};
+  }
+  const int group = item / (kGroupHeads * nqb), heads = min(kGroupHeads, batch_heads - group * kGroupHeads);
+  const int k = item - group * kGroupHeads * nqb, block = k / heads;
+  return {group * kGroupHeads + k % heads, (kCausal ? nqb - 1 - block : block) * kQueryRows};
+}
 
 // Key tiles of the query block from q0 (causal: those at or below its last row).
 template <int BK, bool kCausal>
@@ -369,6 +377,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint64_t* empty = reinterpret_cast<uint64_t*>(smem + L::kEmpty);
   uint64_t* q_full = reinterpret_cast<uint64_t*>(smem + L::kQFull);
   uint64_t* q_empty = reinterpret_cast<uint64_t*>(smem + L::kQEmpty);
+  int2* units = reinterpret_cast<int2*>(smem + L::kUnits);
   const int nb = npad / BK;
 
   if (threadIdx.x == 0) {
@@ -392,25 +401,41 @@ __global__ void __launch_bounds__(kThreads, 1)
     shrink_registers<kProducerRegisters>();
     if (threadIdx.x == 0) {
       // Each unit's Q rows below n (one contiguous run of [bh][n][D]) once the consumers have quantized the previous
-      // unit's, then its key tiles: the next unit's first stages load while the consumers finish this one.
-      int g = 0, u = 0;
-      for (UnitWalk<kPersistent, kCausal> w(n, batch_heads); w.valid(); w.advance(), ++u) {
-        const int bh = w.bh(), q0 = w.q0(), tiles = key_tiles<BK, kCausal>(q0, n, nb);
+      // unit's, then its key tiles: the next unit's first stages load while the consumers finish this one. The
+      // persistent walk hands each unit to the consumers in units[u % 2] (published by q_full's arrival); past the
+      // last one, q_full completes without bytes over bh = -1.
+      const int nqb = (n + kQueryRows - 1) / kQueryRows;
+      int g = 0;
+      for (int u = 0;; ++u) {
+        const Unit unit = kPersistent ? next_unit<kCausal>(f.unit_counter, nqb, batch_heads) : block_unit<kCausal>();
         if (u > 0) mbar_wait(q_empty, (u - 1) & 1);
-        const uint32_t q_bytes = min(kQueryRows, n - q0) * D * 2;
+        if constexpr (kPersistent) units[u & 1] = make_int2(unit.bh, unit.q0);
+        if (unit.bh < 0) {
+          mbar_arrive_if(q_full, true);
+          break;
+        }
+        const int tiles = key_tiles<BK, kCausal>(unit.q0, n, nb);
+        const uint32_t q_bytes = min(kQueryRows, n - unit.q0) * D * 2;
         mbar_arrive_expect_tx(q_full, q_bytes);
-        bulk_copy_to_smem(smem + L::kQ, f.q + ((int64_t)bh * n + q0) * D, q_bytes, q_full);
-        for (int j = 0; j < tiles; ++j) loader.load(bh, j, g++);
+        bulk_copy_to_smem(smem + L::kQ, f.q + ((int64_t)unit.bh * n + unit.q0) * D, q_bytes, q_full);
+        for (int j = 0; j < tiles; ++j) loader.load(unit.bh, j, g++);
         if constexpr (!kPersistent) break;
       }
     }
   } else {
     grow_registers<kConsumerRegisters>();
     if (kTurns<D, kCausal, kPersistent> && wg == 2) named_barrier_arrive(3, 256);  // consumer 0's first turn
-    int g = 0, u = 0;
-    for (UnitWalk<kPersistent, kCausal> w(n, batch_heads); w.valid(); w.advance(), ++u) {
-      const int q0 = w.q0(), tiles = key_tiles<BK, kCausal>(q0, n, nb);
-      consume<D, BK, kCausal, kPersistent>(f, loader, wg - 1, w.bh(), q0, n, nb, tiles, g, u, softmax_scale);
+    int g = 0;
+    for (int u = 0;; ++u) {
+      Unit unit = block_unit<kCausal>();
+      if constexpr (kPersistent) {
+        mbar_wait(q_full, u & 1);
+        const int2 fetched = units[u & 1];
+        if (fetched.x < 0) break;
+        unit = {fetched.x, fetched.y};
+      }
+      const int tiles = key_tiles<BK, kCausal>(unit.q0, n, nb);
+      consume<D, BK, kCausal, kPersistent>(f, loader, wg - 1, unit.bh, unit.q0, n, nb, tiles, g, u, softmax_scale);
       if constexpr (!kPersistent) break;
       g += tiles;
     }
@@ -446,12 +471,13 @@ bool forward_uses_wgmma(const Problem& p) {
 }
 
 void launch_forward_wgmma_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream) {
-  // Persistent: one block per SM (the register budget allows no more), each walking its units (UnitWalk).
+  // Persistent: one block per SM (the register budget allows no more), each fetching units (next_unit).
   const int query_blocks = (p.tokens + kQueryRows - 1) / kQueryRows;
   dim3 grid(query_blocks, p.batch_heads);
   if (walks_persistently(p)) {
-    const int64_t items = (int64_t)p.batch_heads * ((query_blocks + 1) / 2);
-    grid = dim3(static_cast<unsigned>(std::min<int64_t>(items, multiprocessor_count())));
+    if (f.unit_counter == nullptr) throw std::logic_error("sage8: the persistent wgmma forward needs unit_counter");
+    const int64_t units = (int64_t)p.batch_heads * query_blocks;
+    grid = dim3(static_cast<unsigned>(std::min<int64_t>(units, multiprocessor_count())));
   }
   with_wgmma_kernel(p, [&](auto kernel, int bytes) {
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);

@@ -121,6 +121,7 @@ struct QuantizeParams {
 struct QuantizeLaunch {
   QuantizeParams tensors[3];
   int count = 0;
+  int* zeroed = nullptr;  // two ints the launch sets to zero (the wgmma forward's unit_counter), or null
 };
 
 // partial[bh][chunk][d] = sum over the chunk's tokens of k[bh][t][d], in a fixed order (deterministic: the
@@ -151,6 +152,7 @@ struct ForwardParams {
   uint16_t* o;  // [bh][n][D] bf16
   float* lse;   // [bh][n]
   const uint16_t* q = nullptr;  // [bh][n][D] bf16: the wgmma forward reads Q here (q8 and sq are then unused)
+  int* unit_counter = nullptr;  // the wgmma forward's persistent walk: two ints, zero at launch (QuantizeLaunch)
 };
 void launch_forward_kernel(const Problem& p, const ForwardParams& f, cudaStream_t stream);
 

@@ -70,6 +70,7 @@ struct Workspace {
   float* lse2 = nullptr;
   uint16_t* do_tiles = nullptr;
   float* dq_acc = nullptr;
+  int* unit_counter = nullptr;
   size_t bytes = 0;
 };
 
@@ -85,6 +86,7 @@ Workspace carve(const Problem& p, void* base, bool backward) {
   if (!backward) {
     w.vt = c.take<int8_t>(bh * npad * d);
     w.sv = c.take<float>(bh * nb * d);
+    w.unit_counter = c.take<int>(2);
   } else {
     w.qt = c.take<int8_t>(bh * npad * d);
     w.kt = c.take<int8_t>(bh * npad * d);
@@ -117,6 +119,7 @@ QuantizeParams v_or_do(const Problem& p, const uint16_t* x, int8_t* cols, float*
 void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
                      bool wgmma, const QuantizeParams& third, cudaStream_t stream, bool with_q = true) {
   QuantizeLaunch launch;
+  launch.zeroed = w.unit_counter;  // the forward's (the backward's workspace has none)
   QuantizeParams& kp = launch.tensors[0];
   if (p.options.smooth_k) {
     launch_k_sums(p, k, w.k_partial, stream);
@@ -166,7 +169,7 @@ void launch_forward_attention(const Problem& p, const uint16_t* q, uint16_t* o, 
                               cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, false);
-  const ForwardParams f{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse, q};
+  const ForwardParams f{w.q8, w.k8, w.vt, w.sq, w.sk, w.sv, o, lse, q, w.unit_counter};
   if (forward_uses_wgmma(p))
     launch_forward_wgmma_kernel(p, f, stream);
   else

@@ -311,6 +311,7 @@ __global__ void __launch_bounds__(kThreads, 4)
   auto& s = *reinterpret_cast<QuantizeShared<D, BLK>*>(smem);
   const int tid = threadIdx.x, c = tid % kVecs, r0 = tid / kVecs;
   const int tiles = launch.count * static_cast<int>(blocks.divisor * heads.divisor);
+  if (launch.zeroed != nullptr && blockIdx.x == 0 && tid < 2) launch.zeroed[tid] = 0;
 
   const auto prefetch = [&](int tile) {
     if (tile < tiles) {
