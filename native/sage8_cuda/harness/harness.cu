@@ -227,8 +227,11 @@ int check(bool small) {
         {4, 1024, 128, 128, false, 0.f, true}, {1, 2048, 128, 128, true, 0.f, true},
         // an odd number of 64-token blocks: the last 128-row block's second half lies past the padding
         {2, 190, 64, 64, false, 5.f, true},    {2, 190, 128, 64, true, 0.f, true},
-        // more than 32 key tiles: the wgmma forward's grid of one unit per block (forward_wgmma.cu UnitWalk)
+        // more than 32 key tiles: the wgmma forward's grid of one unit per block (forward_wgmma.cu block_unit)
         {1, 4500, 128, 128, true, 0.f, true},  {1, 2200, 64, 64, false, 5.f, true},
+        // more units than SMs: the persistent forward's blocks fetch several (forward_wgmma.cu next_unit), causal
+        // ones longest first, and reuse Q's rows and the stage ring across units
+        {48, 512, 64, 128, true, 0.f, true},   {40, 600, 128, 128, false, 5.f, true},
     };
   }
   Problem probe;
