@@ -77,7 +77,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
                                     float softmax_scale) {
   using L = DkdqLayout<D>;
   constexpr bool kFuseDv = L::kFuseDv;
-  const Consumer c(wg, npad);
+  const Consumer c(wg, npad, launch_key_block<kCausal>());
   const Barriers bars = Barriers::of<L>(smem);  // full and empty: [A, B]
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   load_v_tile<D>(smem + L::kV, b, c, n);
@@ -328,7 +328,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   extern __shared__ __align__(16) uint8_t smem_raw[];
   uint8_t* smem = aligned_smem(smem_raw);
   const Barriers bars = Barriers::of<L>(smem);
-  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  const KeyBlock kb = launch_key_block<kCausal>();
+  const int j = kb.j, bh = kb.bh, nb = npad / kBlock;
   if (threadIdx.x == 0) {  // run_roles fences and publishes these with its own
     mbar_init(reinterpret_cast<uint64_t*>(smem + L::kStaged), kConsumerWarps);
     mbar_init(reinterpret_cast<uint64_t*>(smem + L::kDrained), 1);

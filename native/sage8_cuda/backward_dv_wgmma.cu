@@ -40,7 +40,7 @@ template <int D, bool kCausal>
 __device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
                                   float softmax_scale) {
   using L = DvLayout<D>;
-  const Consumer c(wg, npad);
+  const Consumer c(wg, npad, launch_key_block<kCausal>());
   const Barriers bars = Barriers::of<L>(smem);
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
@@ -152,7 +152,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   extern __shared__ __align__(16) uint8_t smem_raw[];
   uint8_t* smem = aligned_smem(smem_raw);
   const Barriers bars = Barriers::of<L>(smem);
-  const int j = blockIdx.x, bh = blockIdx.y, nb = npad / kBlock;
+  const KeyBlock kb = launch_key_block<kCausal>();
+  const int j = kb.j, bh = kb.bh, nb = npad / kBlock;
   allow_dependent_launch();  // the dK/dQ kernel, which shares no data with this one, fills this launch's tail
   run_roles(
       bars, L::kStages,

@@ -44,20 +44,41 @@ constexpr int kConsumerWarps = 4 * kConsumers;
 
 #ifdef SAGE8_HAS_WGMMA
 
+// A thread block's key block j of bh. The grid is (key blocks, bh), which the hardware dispatches in launch order
+// (x fastest). Causal, key block j sees the nb - j query blocks from j, so that order put long blocks among the
+// last dispatched and left SMs idle at the end (7% over the ideal finish at N = 1K and 4K, simulated); up to
+// kRemapBlocks key blocks it is remapped to groups of 8 heads, within a group key block 0 of every head first,
+// then 1, ..., longest first, while the blocks running at once still share a few heads' Q and dO streams in L2
+// (every head's key block 0 first, across all heads, measured 1.05-1.33x slower: NOTES.md v11; groups of 16 heads
+// 1.02-1.03x slower at hd 128 N = 16K, NOTES.md v14). Non-causal blocks are equal and keep the launch order.
+struct KeyBlock {
+  int j, bh;
+};
+constexpr int kRemapBlocks = 32;
+template <bool kCausal>
+__device__ inline KeyBlock launch_key_block() {
+  const int nb = gridDim.x;
+  if (!kCausal || nb > kRemapBlocks) return {int(blockIdx.x), int(blockIdx.y)};
+  constexpr int kGroupHeads = 8;
+  const int linear = blockIdx.y * nb + blockIdx.x, group = linear / (kGroupHeads * nb);
+  const int heads = min(kGroupHeads, int(gridDim.y) - group * kGroupHeads), k = linear - group * kGroupHeads * nb;
+  return {k / heads, group * kGroupHeads + k % heads};
+}
+
 // Where a thread stands: its warpgroup's 64 keys, its warp's 16, its two accumulator rows.
 struct Consumer {
   int wg, warp, lane, gid, tq;
   int j, bh, nb, k0;  // key block, (batch, head) row, blocks, first key of the block
   int key0, key1;     // the thread's accumulator rows (keys)
-  __device__ Consumer(int wg_, int npad) {
+  __device__ Consumer(int wg_, int npad, KeyBlock kb) {
     wg = wg_;
     const int tid = threadIdx.x % 128;
     warp = warp_uniform(tid / 32);
     lane = tid % 32;
     gid = lane / 4;
     tq = lane % 4;
-    j = blockIdx.x;
-    bh = blockIdx.y;
+    j = kb.j;
+    bh = kb.bh;
     nb = npad / kBlock;
     k0 = j * kBlock;
     key0 = k0 + 64 * wg + 16 * warp + gid;
