@@ -46,7 +46,8 @@ constexpr int kConsumerWarps = 4 * kConsumers;
 
 // A thread block's key block j of bh. The grid is (key blocks, bh), which the hardware dispatches in launch order
 // (x fastest). Causal, key block j sees the nb - j query blocks from j, so that order put long blocks among the
-// last dispatched and left SMs idle at the end (7% over the ideal finish at N = 1K and 4K, simulated); up to
+// last dispatched and left SMs idle at the end (7% over the ideal finish at N = 1K and 4K in a model of the
+// dispatch: scripts/bench/attention/dispatch_order.py, results/dispatch-order-sim.txt); up to
 // kRemapBlocks key blocks it is remapped to groups of 8 heads, within a group key block 0 of every head first,
 // then 1, ..., longest first, while the blocks running at once still share a few heads' Q and dO streams in L2
 // (every head's key block 0 first, across all heads, measured 1.05-1.33x slower: NOTES.md v11; groups of 16 heads

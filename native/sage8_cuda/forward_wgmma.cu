@@ -427,12 +427,14 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (kTurns<D, kCausal, kPersistent> && wg == 2) named_barrier_arrive(3, 256);  // consumer 0's first turn
     int g = 0;
     for (int u = 0;; ++u) {
-      Unit unit = block_unit<kCausal>();
+      Unit unit;
       if constexpr (kPersistent) {
         mbar_wait(q_full, u & 1);
         const int2 fetched = units[u & 1];
         if (fetched.x < 0) break;
         unit = {fetched.x, fetched.y};
+      } else {
+        unit = block_unit<kCausal>();
       }
       const int tiles = key_tiles<BK, kCausal>(unit.q0, n, nb);
       consume<D, BK, kCausal, kPersistent>(f, loader, wg - 1, unit.bh, unit.q0, n, nb, tiles, g, u, softmax_scale);
