@@ -207,13 +207,7 @@ __device__ inline void store_rows_staged(const float (&o)[D / 8][4], const float
                                          int row_w, int n, uint16_t* out, float* lse, uint8_t* staging, int lane) {
   float inverse[2], row_lse[2];
   row_totals(m, l, inverse, row_lse);
-  uint32_t g[D / 8][2];
-#pragma unroll
-  for (int t = 0; t < D / 8; ++t)
-#pragma unroll
-    for (int r = 0; r < 2; ++r)
-      g[t][r] = bf16x2_bits(__fmul_rn(o[t][2 * r], inverse[r]), __fmul_rn(o[t][2 * r + 1], inverse[r]));
-  store_warp_rows<D>(g, row_w, n, out, staging, lane);
+  store_warp_rows<D>(o, inverse, row_w, n, out, staging, lane);
   const int gid = lane / 4;
 #pragma unroll
   for (int r = 0; r < 2; ++r)

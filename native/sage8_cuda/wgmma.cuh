@@ -141,22 +141,29 @@ __device__ inline void stmatrix_x4(void* row_address, const uint32_t (&r)[4]) {
                : "memory");
 }
 
-// A warp's 16 rows of D bf16 values to rows row0 .. row0 + 15 of out ([n][D]; rows at or past n skipped). g[t][r]:
-// row 8 r + lane / 4 of the warp's slab, channels 8t + 2 (lane % 4) and + 1, as bf16x2 (the accumulator layout).
-// Through `staging` (16 x D x 2 bytes, the warp's alone): stmatrix into 16-byte chunks XOR-ed with row & 7, so that
-// neither the writes nor the reads conflict on banks, then read back in row order and stored 16 bytes per lane,
-// whole rows per instruction. Stored straight from the accumulator layout, every 4-byte store of a warp touches
-// eight rows: at hd 128 N = 1K those stores took up to a sixth of the forward kernel's time (NOTES.md v14).
+// A warp's 16 rows of D values, times their row's scale, in bf16 to rows row0 .. row0 + 15 of out ([n][D]; rows at or
+// past n skipped). g: the accumulator layout (g[t][0..1]: row lane / 4 of the warp's slab, channels 8t + 2 (lane % 4)
+// and + 1; g[t][2..3]: the same of row lane / 4 + 8, whose scale is row_scale[1]). Through `staging` (16 x D x 2 bytes,
+// the warp's alone): stmatrix into 16-byte chunks XOR-ed with row & 7, so that neither the writes nor the reads
+// conflict on banks, then read back in row order and stored 16 bytes per lane, whole rows per instruction. Stored
+// straight from the accumulator layout, every 4-byte store of a warp touches eight rows: at hd 128 N = 1K those stores
+// took up to a sixth of the forward kernel's time (NOTES.md v14).
 template <int D>
-__device__ inline void store_warp_rows(const uint32_t (&g)[D / 8][2], int row0, int n, uint16_t* out, uint8_t* staging,
-                                       int lane) {
+__device__ inline void store_warp_rows(const float (&g)[D / 8][4], const float (&row_scale)[2], int row0, int n,
+                                       uint16_t* out, uint8_t* staging, int lane) {
   constexpr int kChunks = D / 8;  // 16-byte chunks per row: chunk t holds the channels of n8 tile t
+  uint32_t h[kChunks][2];  // bf16x2 of each row's channel pair
+#pragma unroll
+  for (int t = 0; t < kChunks; ++t)
+#pragma unroll
+    for (int r = 0; r < 2; ++r)
+      h[t][r] = bf16x2_bits(__fmul_rn(g[t][2 * r], row_scale[r]), __fmul_rn(g[t][2 * r + 1], row_scale[r]));
   // Matrix i of each stmatrix: rows 8 (i & 1) .. + 7 of n8 tile t + (i >> 1); lane 8i + x gives its row x.
   const int srow = (lane & 7) + 8 * ((lane >> 3) & 1);
   uint8_t* row_address = staging + srow * D * 2;
 #pragma unroll
   for (int t = 0; t < kChunks; t += 2) {
-    const uint32_t r[4] = {g[t][0], g[t][1], g[t + 1][0], g[t + 1][1]};
+    const uint32_t r[4] = {h[t][0], h[t][1], h[t + 1][0], h[t + 1][1]};
     stmatrix_x4(row_address + (((t + (lane >> 4)) ^ (srow & 7)) << 4), r);
   }
   __syncwarp();
