@@ -34,19 +34,4 @@ __device__ inline float fold_dk(float dk, int acc, float ck) { return __fmaf_rn(
 // dS^T = P^T (dP^T - delta).
 __device__ inline float ds_of(float p, float dp, float delta) { return __fmul_rn(p, __fsub_rn(dp, delta)); }
 
-// A key-major gradient's two rows of this thread (keys key0 and key0 + 8; columns 8t + 2tq, + 1) to bf16 rows of
-// out [n][D] (one bh), rows past n skipped.
-template <int D>
-__device__ inline void store_key_rows(uint16_t* out, const float (&g)[D / 8][4], int key0, int n, int tq) {
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int key = key0 + 8 * r;
-    if (key < n) {
-      uint16_t* dst = out + (int64_t)key * D + 2 * tq;
-#pragma unroll
-      for (int t = 0; t < D / 8; ++t) store_bf16x2(dst + 8 * t, g[t][2 * r], g[t][2 * r + 1]);
-    }
-  }
-}
-
 }  // namespace sage8_cuda

@@ -167,23 +167,4 @@ __device__ inline void row_totals(const float (&m)[2], const float (&l)[2], floa
   }
 }
 
-// O = o / l in bf16 and LSE for the thread's rows below n. out: [bh][n][8C] of this bh; lse: [n] of this bh.
-template <int C>
-__device__ inline void store_rows(const float (&o)[C][4], const float (&m)[2], const float (&l)[2], int row_w, int n,
-                                  uint16_t* out, float* lse, int gid, int tq) {
-  float inverse[2], row_lse[2];
-  row_totals(m, l, inverse, row_lse);
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int row = row_w + gid + 8 * r;
-    if (row < n) {
-      uint16_t* dst = out + (int64_t)row * (8 * C) + 2 * tq;
-#pragma unroll
-      for (int i = 0; i < C; ++i)
-        store_bf16x2(dst + 8 * i, __fmul_rn(o[i][2 * r], inverse[r]), __fmul_rn(o[i][2 * r + 1], inverse[r]));
-      if (tq == 0) lse[row] = row_lse[r];
-    }
-  }
-}
-
 }  // namespace sage8_cuda
