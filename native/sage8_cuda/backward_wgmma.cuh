@@ -61,9 +61,8 @@ __device__ inline KeyBlock launch_key_block() {
   const int nb = gridDim.x;
   if (!kCausal || nb > kRemapBlocks) return {int(blockIdx.x), int(blockIdx.y)};
   constexpr int kGroupHeads = 8;
-  const int linear = blockIdx.y * nb + blockIdx.x, group = linear / (kGroupHeads * nb);
-  const int heads = min(kGroupHeads, int(gridDim.y) - group * kGroupHeads), k = linear - group * kGroupHeads * nb;
-  return {k / heads, group * kGroupHeads + k % heads};
+  const int2 at = grouped_item(int(blockIdx.y) * nb + int(blockIdx.x), nb, int(gridDim.y), kGroupHeads);
+  return {at.x, at.y};
 }
 
 // Where a thread stands: its warpgroup's 64 keys, its warp's 16, its two accumulator rows.

@@ -104,9 +104,8 @@ __device__ inline Unit next_unit(int* counter, int nqb, int batch_heads) {
     }
     return {-1, 0};
   }
-  const int group = item / (kGroupHeads * nqb), heads = min(kGroupHeads, batch_heads - group * kGroupHeads);
-  const int k = item - group * kGroupHeads * nqb, block = k / heads;
-  return {group * kGroupHeads + k % heads, (kCausal ? nqb - 1 - block : block) * kQueryRows};
+  const int2 at = grouped_item(item, nqb, batch_heads, kGroupHeads);
+  return {at.y, (kCausal ? nqb - 1 - at.x : at.x) * kQueryRows};
 }
 
 // Key tiles of the query block from q0 (causal: those at or below its last row).

@@ -312,6 +312,16 @@ __device__ inline void store_bf16x2(uint16_t* dst, float x0, float x1) {
   *reinterpret_cast<uint32_t*>(dst) = uint32_t(float_to_bf16(x0)) | (uint32_t(float_to_bf16(x1)) << 16);
 }
 
+// Item `item` of blocks x batch_heads work items in groups of `group_heads` heads: within a group, block 0 of every
+// head first, then block 1, and so on, so that the blocks running at once share a few heads' streams in L2. Returns
+// the item's block (.x) and bh (.y); the last group may have fewer heads. The forward's persistent walk (next_unit)
+// and the causal backward's launch order (launch_key_block) both use it.
+__device__ inline int2 grouped_item(int item, int blocks, int batch_heads, int group_heads) {
+  const int group = item / (group_heads * blocks), heads = min(group_heads, batch_heads - group * group_heads);
+  const int k = item - group * group_heads * blocks;
+  return make_int2(k / heads, group * group_heads + k % heads);
+}
+
 #endif  // __CUDACC__
 
 }  // namespace sage8_cuda
