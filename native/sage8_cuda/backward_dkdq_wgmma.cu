@@ -301,15 +301,20 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 
 // The reducer (one thread, where kReducer): per query block from i_begin, once every consumer warp has staged its dQ
 // rows, one bulk reduction of the block's 128 rows into dq_acc (this bh's [npad][D] rows); the staging is free again,
-// the next phase of `drained`, once the copy engine has read it (phase 0: free at the start).
+// the next phase of `drained`, once the copy engine has read it (phase 0: free at the start). Where the dV kernel runs,
+// its blocks clear dq_acc: the first reduction waits until all of them have (backward_clears_dq).
 template <int D>
-__device__ inline void dq_reduce(float* dq_acc, uint8_t* smem, int i_begin, int nb) {
+__device__ inline void dq_reduce(float* dq_acc, const int* dq_cleared, uint8_t* smem, int i_begin, int nb) {
   using L = DkdqLayout<D>;
   uint64_t* staged = reinterpret_cast<uint64_t*>(smem + L::kStaged);
   uint64_t* drained = reinterpret_cast<uint64_t*>(smem + L::kDrained);
   mbar_arrive_if(drained, true);
   for (int i = i_begin, u = 0; i < nb; ++i, ++u) {
     mbar_wait(staged, u & 1);
+    if (!L::kFuseDv && u == 0) {
+      wait_for_count(dq_cleared, int(gridDim.x * gridDim.y));  // the dV kernel's grid is this one's
+      fence_proxy_async_global();  // its zeros, written by plain stores, before the copy engine's additions
+    }
     bulk_reduce_add_f32(dq_acc + (int64_t)i * kBlock * D, smem + L::kStaging, kBlock * D * 4);
     bulk_commit();
     bulk_wait_read();
@@ -325,6 +330,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     dkdq_wgmma_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
 #ifdef SAGE8_HAS_WGMMA
   using L = DkdqLayout<D>;
+  static_assert(L::kFuseDv || kReducer<D, kCausal>, "only the reducer waits for the dV kernel's clearing of dq_acc");
   extern __shared__ __align__(16) uint8_t smem_raw[];
   uint8_t* smem = aligned_smem(smem_raw);
   const Barriers bars = Barriers::of<L>(smem);
@@ -359,8 +365,9 @@ __global__ void __launch_bounds__(kThreads, 1)
           }
         }
       },
-      [&] {
-        if constexpr (kReducer<D, kCausal>) dq_reduce<D>(b.dq_acc + (int64_t)bh * npad * D, smem, kCausal ? j : 0, nb);
+      [&](int t) {
+        if constexpr (kReducer<D, kCausal>)
+          if (t == 0) dq_reduce<D>(b.dq_acc + (int64_t)bh * npad * D, b.dq_cleared, smem, kCausal ? j : 0, nb);
       },
       [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
   // Launched to overlap the dV kernel: waiting for it here makes this launch's completion imply dV's for the
@@ -381,6 +388,12 @@ void with_dkdq_kernel(const Problem& p, F&& f) {
 }
 
 }  // namespace
+
+bool backward_clears_dq(const Problem& p) {
+  bool clears = false;
+  with_dkdq_kernel(p, [&](auto, int, bool computes_dv) { clears = !computes_dv; });
+  return clears;
+}
 
 bool backward_uses_wgmma(const Problem& p) {
   if (!p.options.wgmma_backward || p.options.block_size != kBlock) return false;

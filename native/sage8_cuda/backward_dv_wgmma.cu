@@ -169,7 +169,13 @@ __global__ void __launch_bounds__(kThreads, 1)
           bulk_copy_to_smem(smem + L::kLse + s * kBlock * 4, lseg + (int64_t)i * kBlock, kBlock * 4, bar);
         });
       },
-      [] {},  // no reducer
+      [&](int t) {  // clear the dQ accumulator's rows of query block j and count the block (backward_clears_dq)
+        float4* rows = reinterpret_cast<float4*>(b.dq_acc + ((int64_t)bh * npad + (int64_t)j * kBlock) * D);
+        for (int x = t; x < kBlock * D / 4; x += kHelpers) rows[x] = make_float4(0.f, 0.f, 0.f, 0.f);
+        __threadfence();
+        named_barrier_sync(kHelperBarrier, kHelpers);
+        if (t == 0) atomicAdd(b.dq_cleared, 1);
+      },
       [&](int wg) { dv_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
 #else
   __trap();  // built without sm_90a: backward_uses_wgmma never selects this

@@ -7,7 +7,9 @@
 //              all consumer warps have arrived on its `empty` mbarrier (dv: a ring of stages; dkdq: two groups of
 //              single slots, released at different points of a block).
 //   reducer    in dkdq, one thread of the same warpgroup issues the bulk reductions that add each block's dQ rows,
-//              staged by the consumers, into dQ's accumulator (kReducer, backward_dkdq_wgmma.cu).
+//              staged by the consumers, into dQ's accumulator (kReducer, backward_dkdq_wgmma.cu); in dv, the
+//              warpgroup's other three warps clear that accumulator's rows of the key block's own query block first,
+//              so that no memset precedes the kernels (backward_clears_dq, kernels.h).
 //   consumers  two warpgroups of 64 keys each. A tile's scale needs the maximum over both warpgroups' halves, so
 //              they exchange it through shared memory once per tile. Each consumer issues the next product before
 //              the CUDA-core work of the current one where its registers allow (the forward's order): dv issues
@@ -187,11 +189,14 @@ struct Barriers {
 };
 
 // Barrier set-up (the buffers' full and empty barriers, the key block's one-shot barrier) and the split into
-// producer (thread 0), reducer (thread 32: dkdq's dQ reductions where kReducer) and consumers, with the register
-// budgets of forward_wgmma.cu: 24 per producer-warpgroup thread, 240 per consumer thread (the role branch on a
-// warp-uniform value, or ptxas would neither apply them nor keep the wgmma pipelined).
-template <typename Produce, typename Reduce, typename Consume>
-__device__ inline void run_roles(const Barriers& bars, int stages, Produce&& producer, Reduce&& reducer,
+// producer (thread 0), helpers (threads 32-127 of the producer's warpgroup, helpers(t) with t = 0..95: dkdq's
+// reducer, dv's clearing of dQ's accumulator) and consumers, with the register budgets of forward_wgmma.cu: 24 per
+// producer-warpgroup thread, 240 per consumer thread (the role branch on a warp-uniform value, or ptxas would neither
+// apply them nor keep the wgmma pipelined).
+constexpr int kHelpers = 128 - 32;  // the producer warpgroup's warps 1-3
+constexpr int kHelperBarrier = 6;  // named barrier of the helpers alone
+template <typename Produce, typename Help, typename Consume>
+__device__ inline void run_roles(const Barriers& bars, int stages, Produce&& producer, Help&& helpers,
                                  Consume&& consumer) {
   if (threadIdx.x == 0) {
     for (int s = 0; s < stages; ++s) {
@@ -206,7 +211,7 @@ __device__ inline void run_roles(const Barriers& bars, int stages, Produce&& pro
   if (wg == 0) {
     shrink_registers<24>();
     if (threadIdx.x == 0) producer();
-    if (threadIdx.x == 32) reducer();
+    if (threadIdx.x >= 32) helpers(int(threadIdx.x) - 32);
   } else {
     grow_registers<240>();
     consumer(wg - 1);

@@ -178,7 +178,9 @@ struct BackwardParams {
   const float* lse2;
   const float* delta;
   const uint16_t* do_tiles;  // dO in the tile layout (above), for the wgmma kernels; else null
-  float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch (wgmma: each row in dq_pair_slot's order)
+  float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch unless backward_clears_dq (wgmma: each row in
+                  // dq_pair_slot's order)
+  int* dq_cleared;  // where backward_clears_dq: the dV kernel's blocks that have cleared their rows; zero at launch
   uint16_t* dk;   // [bh][n][D] bf16
   uint16_t* dv;
 };
@@ -190,6 +192,10 @@ void launch_backward_kernels(const Problem& p, const BackwardParams& b, cudaStre
 // The backward on Hopper (backward_uses_wgmma decides); q8, k8, qt, kt, dot in the tile layout and do_tiles set.
 // The dK/dQ kernel, after the dV kernel where that one runs (head_dim 128).
 void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
+// Whether launch_backward_wgmma_kernels zeroes dq_acc itself: where the dV kernel runs, its idle warps clear their
+// block's rows first thing and count the block in dq_cleared, and the dK/dQ kernel, which starts only once every dV
+// block has (launch_overlapping), waits for the count before its first reduction. No memset is needed then.
+bool backward_clears_dq(const Problem& p);
 void launch_dv_wgmma_kernel(const Problem& p, const BackwardParams& b, cudaStream_t stream);
 
 }  // namespace sage8_cuda

@@ -71,6 +71,7 @@ struct Workspace {
   uint16_t* do_tiles = nullptr;
   float* dq_acc = nullptr;
   int* unit_counter = nullptr;
+  int* dq_cleared = nullptr;
   size_t bytes = 0;
 };
 
@@ -96,6 +97,7 @@ Workspace carve(const Problem& p, void* base, bool backward) {
     w.lse2 = c.take<float>(bh * npad);
     w.do_tiles = c.take<uint16_t>(bh * npad * d);
     w.dq_acc = c.take<float>(bh * npad * d);
+    w.dq_cleared = c.take<int>(1);
   }
   w.bytes = c.used();
   return w;
@@ -200,13 +202,17 @@ void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16
                                uint16_t* dk, uint16_t* dv, void* workspace, cudaStream_t stream) {
   check_problem(p);
   const Workspace w = carve(p, workspace, true);
-  const cudaError_t err =
-      cudaMemsetAsync(w.dq_acc, 0, sizeof(float) * size_t(p.batch_heads) * p.padded() * p.head_dim, stream);
-  if (err != cudaSuccess) throw std::runtime_error(std::string("sage8 dQ clear failed: ") + cudaGetErrorString(err));
   const bool wgmma = backward_uses_wgmma(p);
+  // dQ's accumulator starts at zero: cleared here, or by the dV kernel, which then counts its blocks from zero.
+  const bool kernels_clear = wgmma && backward_clears_dq(p);
+  const cudaError_t err =
+      kernels_clear ? cudaMemsetAsync(w.dq_cleared, 0, sizeof(int), stream)
+                    : cudaMemsetAsync(w.dq_acc, 0, sizeof(float) * size_t(p.batch_heads) * p.padded() * p.head_dim,
+                                      stream);
+  if (err != cudaSuccess) throw std::runtime_error(std::string("sage8 dQ clear failed: ") + cudaGetErrorString(err));
   const BackwardParams b{w.q8,   w.qt,    w.k8,    w.kt,   w.dot,  v,
                          dout,   w.sq,    w.sk,    w.sdo,  w.lse2, w.delta,
-                         wgmma ? w.do_tiles : nullptr, w.dq_acc, dk, dv};
+                         wgmma ? w.do_tiles : nullptr, w.dq_acc, w.dq_cleared, dk, dv};
   if (wgmma)
     launch_backward_wgmma_kernels(p, b, stream);
   else

@@ -132,6 +132,8 @@ __device__ inline uint64_t kmajor_desc(uint32_t tile_smem_addr, int row_bytes) {
 // Makes this thread's ordinary shared-memory stores visible to wgmma (the async proxy), which reads operands after
 // a barrier that follows this fence.
 __device__ inline void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+// The same for global memory: ordinary stores this thread has seen (an acquire), before its bulk operations on them.
+__device__ inline void fence_proxy_async_global() { asm volatile("fence.proxy.async.global;\n" ::: "memory"); }
 
 // Stores four 8 x 8 matrices of 16-bit elements: lanes 8i..8i+7 give the row addresses (16 bytes each) of matrix i;
 // r[i] is matrix i in the mma accumulator layout (row lane / 4, columns 2 (lane % 4) and 2 (lane % 4) + 1).
@@ -215,6 +217,19 @@ __device__ inline void mbar_wait(uint64_t* bar, uint32_t parity) {
       "DONE:\n}\n" ::"r"(smem_addr(bar)),
       "r"(parity)
       : "memory");
+}
+
+// Waits until the global counter reaches target, with acquire semantics (what each increment published is visible).
+// As mbar_wait, a wait past 2^32 clocks traps instead of hanging.
+__device__ inline void wait_for_count(const int* counter, int target) {
+  const long long start = clock64();
+  for (;;) {
+    int seen;
+    asm volatile("ld.acquire.gpu.global.s32 %0, [%1];\n" : "=r"(seen) : "l"(counter) : "memory");
+    if (seen >= target) return;
+    if (clock64() - start > (1ll << 32)) __trap();
+    __nanosleep(128);
+  }
 }
 
 // `bytes` (a multiple of 16, both addresses 16-byte aligned) from global to shared memory by the copy engine,

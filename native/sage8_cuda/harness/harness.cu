@@ -126,6 +126,7 @@ Outputs run_kernels(const Problem& p, const std::vector<uint16_t>& q, const std:
   do_.upload(dout);
   for (auto* b : {&o_, &dq_, &dk_, &dv_}) b->poison();
   lse_.poison();
+  ws.poison();  // the kernels must write every part of the workspace they read (dQ's accumulator: cleared)
   sage8_cuda::launch_forward(p, q_.get(), k_.get(), v_.get(), o_.get(), lse_.get(), ws.get(), nullptr);
   sage8_cuda::launch_backward(p, q_.get(), k_.get(), v_.get(), o_.get(), lse_.get(), do_.get(), dq_.get(), dk_.get(),
                               dv_.get(), ws.get(), nullptr);
