@@ -101,8 +101,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   const int st_query = 8 * (c.lane / 8) + c.lane % 8;
   const int st_chunk = 4 * c.wg + c.warp;
   float* staging = reinterpret_cast<float*>(smem + L::kStaging) + 64 * c.wg * D;  // this warpgroup's 64 queries
-  // Where this thread's dQ chunks go (dq_pair_slot, kernels.h): float 16 (t ^ (gid & 1)) + 4 tq of its row, i.e. one
-  // of two addresses by the parity of t plus 16 t (the second row adds a constant).
+  // Where this thread's dQ chunks go (dq_chunk_channel, kernels.h): float 16 (t ^ (gid & 1)) + 4 tq of its row, i.e.
+  // one of two addresses by the parity of t plus 16 t (the second row adds a constant).
   constexpr int kHalf = D / 16;
   float* const staging_row = staging + (16 * c.warp + c.gid) * D + 4 * c.tq;
   float* const staging_at[2] = {staging_row + 16 * (c.gid & 1), staging_row - 16 * (c.gid & 1)};

@@ -129,15 +129,14 @@ struct QuantizeLaunch {
 int k_mean_partials(const Problem& p);
 void launch_k_sums(const Problem& p, const uint16_t* k, float* partial, cudaStream_t stream);
 void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream_t stream);
-// Where the wgmma backward puts a row's channel pair 4t + tq (channels 8t + 2tq, + 1; t < D / 8) in its dQ
-// accumulator: the float2 index within the row. A thread of the dK/dQ kernel holds pairs t and t + D / 16 of a row and
-// stores them as one 16-byte chunk, at chunk 4t + tq (t < D / 16) with bit 2 flipped on odd rows, which spreads a
-// warp's stores over all banks.
-__host__ __device__ constexpr int dq_pair_slot(int pair, int row, int d) {
-  const int half = d / 16, t = pair >> 2, tq = pair & 3;
-  return 2 * (4 * ((t % half) ^ (row & 1)) + tq) + t / half;
+// The order of a row of the wgmma backward's dQ accumulator: its 16-byte chunk c holds channels ch, ch + 1 and
+// ch + D / 2, ch + D / 2 + 1 with ch = dq_chunk_channel(c, row). A thread of the dK/dQ kernel holds channel pairs
+// t and t + D / 16 of its rows (channels 8t + 2tq, + 1) and stores them as one chunk, chunk 4t + tq with bit 2
+// flipped on odd rows, which spreads a warp's stores over all banks.
+__host__ __device__ constexpr int dq_chunk_channel(int chunk, int row) {
+  return 8 * ((chunk / 4) ^ (row & 1)) + 2 * (chunk % 4);
 }
-// dq[bh][t][d] = bf16(acc[bh][t][d]) for t < n (acc has npad rows per bh; `wgmma`: in dq_pair_slot's order).
+// dq[bh][t][d] = bf16(acc[bh][t][d]) for t < n (acc has npad rows per bh; `wgmma`: in dq_chunk_channel's order).
 void launch_dq_finalize(const Problem& p, const float* acc, bool wgmma, uint16_t* dq, cudaStream_t stream);
 
 // ---- forward.cu
@@ -179,7 +178,7 @@ struct BackwardParams {
   const float* delta;
   const uint16_t* do_tiles;  // dO in the tile layout (above), for the wgmma kernels; else null
   float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch unless backward_clears_dq (wgmma: each row in
-                  // dq_pair_slot's order)
+                  // dq_chunk_channel's order)
   int* dq_cleared;  // where backward_clears_dq: the dV kernel's blocks that have cleared their rows; zero at launch
   uint16_t* dk;   // [bh][n][D] bf16
   uint16_t* dv;

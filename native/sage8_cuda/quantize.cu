@@ -346,16 +346,24 @@ __global__ void __launch_bounds__(kThreads, 4)
   }
 }
 
-// With `wgmma`, acc's rows hold their channel pairs in dq_pair_slot's order (the wgmma backward's dq_acc).
-__global__ void dq_finalize_kernel(const float* __restrict__ acc, uint16_t* __restrict__ dq, int64_t pairs, int row_pairs,
-                                   int n, int npad, bool wgmma) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < pairs; i += (int64_t)gridDim.x * blockDim.x) {
-    const int64_t bh = i / ((int64_t)n * row_pairs), rest = i % ((int64_t)n * row_pairs);
-    const int64_t t = rest / row_pairs;
-    int pair = int(rest % row_pairs);
-    if (wgmma) pair = dq_pair_slot(pair, int(t), 2 * row_pairs);
-    const float2 v = reinterpret_cast<const float2*>(acc)[(bh * npad + t) * row_pairs + pair];
-    store_bf16x2(dq + 2 * i, v.x, v.y);
+// One thread per 16-byte chunk of acc's rows, kThreads / (D / 4) rows of one bh per block: 16-byte loads and no
+// index divisions. With `wgmma`, the rows are in dq_chunk_channel's order (the wgmma backward's dq_acc).
+template <int D>
+__global__ void __launch_bounds__(kThreads) dq_finalize_kernel(const float* __restrict__ acc,
+                                                                uint16_t* __restrict__ dq, int n, int npad,
+                                                                bool wgmma) {
+  constexpr int kChunks = D / 4, kRowsPerBlock = kThreads / kChunks;
+  const int bh = blockIdx.y, c = threadIdx.x % kChunks, t = blockIdx.x * kRowsPerBlock + threadIdx.x / kChunks;
+  if (t >= n) return;
+  const float4 v = reinterpret_cast<const float4*>(acc + ((int64_t)bh * npad + t) * D)[c];
+  uint16_t* row = dq + ((int64_t)bh * n + t) * D;
+  if (wgmma) {
+    const int ch = dq_chunk_channel(c, t);
+    store_bf16x2(row + ch, v.x, v.y);
+    store_bf16x2(row + ch + D / 2, v.z, v.w);
+  } else {
+    store_bf16x2(row + 4 * c, v.x, v.y);
+    store_bf16x2(row + 4 * c + 2, v.z, v.w);
   }
 }
 
@@ -390,10 +398,14 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
 }
 
 void launch_dq_finalize(const Problem& p, const float* acc, bool wgmma, uint16_t* dq, cudaStream_t stream) {
-  const int64_t pairs = (int64_t)p.batch_heads * p.tokens * p.head_dim / 2;
-  const int64_t blocks = std::min<int64_t>((pairs + kThreads - 1) / kThreads, 4096);
-  dq_finalize_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(acc, dq, pairs, p.head_dim / 2, p.tokens,
-                                                                               p.padded(), wgmma);
+  const auto launch = [&](auto kernel, int rows_per_block) {
+    const dim3 grid((p.tokens + rows_per_block - 1) / rows_per_block, p.batch_heads);
+    kernel<<<grid, kThreads, 0, stream>>>(acc, dq, p.tokens, p.padded(), wgmma);
+  };
+  if (p.head_dim == 64)
+    launch(dq_finalize_kernel<64>, kThreads / 16);
+  else
+    launch(dq_finalize_kernel<128>, kThreads / 32);
   check_launch("sage8 dQ finalize");
 }
 
