@@ -1,4 +1,8 @@
 // The wgmma backward's dK/dQ kernel (and dV at head_dim 64), and the backward's launch: backward_wgmma.cuh.
+#include <cuda.h>
+
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include "backward_wgmma.cuh"
@@ -327,7 +331,8 @@ __device__ inline void dq_reduce(float* dq_acc, const int* dq_cleared, uint8_t* 
 
 template <int D, bool kCausal>
 __global__ void __launch_bounds__(kThreads, 1)
-    dkdq_wgmma_kernel(const BackwardParams b, int n, int npad, float softmax_scale) {
+    dkdq_wgmma_kernel(const BackwardParams b, const __grid_constant__ CUtensorMap dout_map, int n, int npad,
+                      float softmax_scale) {
 #ifdef SAGE8_HAS_WGMMA
   using L = DkdqLayout<D>;
   static_assert(L::kFuseDv || kReducer<D, kCausal>, "only the reducer waits for the dV kernel's clearing of dq_acc");
@@ -346,14 +351,14 @@ __global__ void __launch_bounds__(kThreads, 1)
         mbar_arrive_expect_tx(bars.key_full, L::kKeyBytes);
         bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, bars.key_full);
         bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, bars.key_full);
-        const uint8_t* dog = reinterpret_cast<const uint8_t*>(b.do_tiles) + (int64_t)bh * npad * D * 2;
         const float* lseg = b.lse2 + (int64_t)bh * npad;
         const float* deltag = b.delta + (int64_t)bh * npad;
         for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
           if (u > 0) mbar_wait(&bars.empty[0], (u - 1) & 1);
           mbar_arrive_expect_tx(&bars.full[0], L::kTxA);
           bulk_copy_to_smem(smem + L::kQ, block_tile<D>(b.q8, bh, npad, i), L::kTile, &bars.full[0]);
-          bulk_copy_to_smem(smem + L::kDo, dog + (int64_t)i * 2 * L::kTile, 2 * L::kTile, &bars.full[0]);
+          for (int panel = 0; panel < D / 64; ++panel)  // rows past n arrive as zeros
+            tma_load_3d(smem + L::kDo + panel * kBlock * 128, &dout_map, 64 * panel, i * kBlock, bh, &bars.full[0]);
           bulk_copy_to_smem(smem + L::kLse, lseg + (int64_t)i * kBlock, kBlock * 4, &bars.full[0]);
           bulk_copy_to_smem(smem + L::kDelta, deltag + (int64_t)i * kBlock, kBlock * 4, &bars.full[0]);
           if (u > 0) mbar_wait(&bars.empty[1], (u - 1) & 1);
@@ -402,12 +407,46 @@ bool backward_uses_wgmma(const Problem& p) {
   return sm90a;
 }
 
+// dO ([bh][n][D] bf16) as a TMA tensor map whose boxes are the dK/dQ kernel's 64-channel panels of a query block,
+// [128 tokens][64 channels] with 128-byte rows swizzled as wgmma reads them (tile.cuh swizzled_byte). The encoder is
+// the driver's, found through the runtime so that nothing links the driver library.
+static CUtensorMap dout_tensor_map(const Problem& p, const uint16_t* dout) {
+  using Encode = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                              const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                              CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+  static const Encode encode = [] {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &found) !=
+            cudaSuccess ||
+        found != cudaDriverEntryPointSuccess)
+      fn = nullptr;
+    cudaGetLastError();
+    return reinterpret_cast<Encode>(fn);
+  }();
+  if (encode == nullptr)
+    throw std::runtime_error("sage8: the CUDA driver offers no cuTensorMapEncodeTiled; the wgmma backward needs a "
+                             "CUDA 12 or newer driver (or set wgmma_backward off)");
+  const cuuint64_t d = p.head_dim, dims[3] = {d, cuuint64_t(p.tokens), cuuint64_t(p.batch_heads)};
+  const cuuint64_t strides[2] = {d * 2, d * 2 * p.tokens};  // bytes, of dimensions 1 and 2
+  const cuuint32_t box[3] = {64, kBlock, 1}, unit[3] = {1, 1, 1};
+  CUtensorMap map{};
+  const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3, const_cast<uint16_t*>(dout), dims, strides,
+                            box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                            CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS)
+    throw std::runtime_error("sage8: encoding dO's TMA tensor map failed (CUresult " + std::to_string(r) +
+                             "; dO must be 16-byte aligned)");
+  return map;
+}
+
 void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
+  const CUtensorMap dout_map = dout_tensor_map(p, b.dout);
   with_dkdq_kernel(p, [&](auto kernel, int bytes, bool computes_dv) {
     if (!computes_dv) launch_dv_wgmma_kernel(p, b, stream);
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    launch_overlapping(kernel, dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream, !computes_dv, b, p.tokens,
-                       p.padded(), p.softmax_scale());
+    launch_overlapping(kernel, dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream, !computes_dv, b, dout_map,
+                       p.tokens, p.padded(), p.softmax_scale());
   });
   check_launch("sage8 wgmma backward dK/dQ kernel");
 }

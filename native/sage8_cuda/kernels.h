@@ -8,8 +8,8 @@
 // tiles ("tile layout"): token-major [bh][npad][D] with each row's 16-byte chunks swizzled (tile.cuh
 // swizzled_byte, row_bytes D); channel-major [bh][nb][D][BLK] (each token block's transposed tile contiguous,
 // rows swizzled with row_bytes BLK). The wgmma forward (forward_uses_wgmma) reads k8 and vt so; the wgmma backward
-// (backward_uses_wgmma) reads q8, k8, qt, dot so, kt in pairs16 order (below), and dO's bf16 copy do_tiles
-// [bh][nb][D/64][BLK][64] (64-channel panels, 128-byte rows swizzled).
+// (backward_uses_wgmma) reads q8, k8, qt, dot so, kt in pairs16 order (below), and dO in bf16 itself, through a TMA
+// tensor map that swizzles its 64-channel panels on the way into shared memory.
 #pragma once
 
 #include "pipeline.h"
@@ -108,7 +108,6 @@ struct QuantizeParams {
   ScaleMode mode = ScaleMode::kPerBlock;
   bool wgmma_tiles = false;      // rows and cols in the tile layout (above)
   ColumnOrder cols_order = ColumnOrder::kPerm32;
-  uint16_t* bf16_tiles = nullptr;  // x itself (bf16) in the tile layout of do_tiles (above), or null
   // With x = dO only: delta = rowsum(dO * o), lse2 = lse * log2(e).
   const uint16_t* o = nullptr;   // [bh][n][D] bf16
   const float* lse = nullptr;    // [bh][n]
@@ -176,7 +175,6 @@ struct BackwardParams {
   const float* sdo;
   const float* lse2;
   const float* delta;
-  const uint16_t* do_tiles;  // dO in the tile layout (above), for the wgmma kernels; else null
   float* dq_acc;  // [bh][npad][D] fp32, zeroed before the launch unless backward_clears_dq (wgmma: each row in
                   // dq_chunk_channel's order)
   int* dq_cleared;  // where backward_clears_dq: the dV kernel's blocks that have cleared their rows; zero at launch
@@ -188,7 +186,7 @@ void launch_backward_kernels(const Problem& p, const BackwardParams& b, cudaStre
 
 // ---- backward_dkdq_wgmma.cu, backward_dv_wgmma.cu (backward_wgmma.cuh)
 
-// The backward on Hopper (backward_uses_wgmma decides); q8, k8, qt, kt, dot in the tile layout and do_tiles set.
+// The backward on Hopper (backward_uses_wgmma decides); q8, k8, qt, kt, dot in the tile layout.
 // The dK/dQ kernel, after the dV kernel where that one runs (head_dim 128).
 void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream);
 // Whether launch_backward_wgmma_kernels zeroes dq_acc itself: where the dV kernel runs, its idle warps clear their

@@ -53,7 +53,7 @@ class Carver {
 };
 
 // Layouts in kernels.h (the tile layouts where a wgmma kernel runs). The forward keeps V^T; the backward keeps Q^T,
-// K^T, dO^T, dO's bf16 tiles and dQ's fp32 accumulator.
+// K^T, dO^T and dQ's fp32 accumulator.
 struct Workspace {
   float* k_partial = nullptr;
   int8_t* q8 = nullptr;
@@ -68,7 +68,6 @@ struct Workspace {
   float* sdo = nullptr;
   float* delta = nullptr;
   float* lse2 = nullptr;
-  uint16_t* do_tiles = nullptr;
   float* dq_acc = nullptr;
   int* unit_counter = nullptr;
   int* dq_cleared = nullptr;
@@ -95,7 +94,6 @@ Workspace carve(const Problem& p, void* base, bool backward) {
     w.sdo = c.take<float>(bh * nb * d);
     w.delta = c.take<float>(bh * npad);
     w.lse2 = c.take<float>(bh * npad);
-    w.do_tiles = c.take<uint16_t>(bh * npad * d);
     w.dq_acc = c.take<float>(bh * npad * d);
     w.dq_cleared = c.take<int>(1);
   }
@@ -194,7 +192,6 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
   dp.lse = lse;
   dp.delta = w.delta;
   dp.lse2 = w.lse2;
-  dp.bf16_tiles = wgmma ? w.do_tiles : nullptr;
   quantize_qk_and(p, w, q, k, true, wgmma, dp, stream);
 }
 
@@ -212,7 +209,7 @@ void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16
   if (err != cudaSuccess) throw std::runtime_error(std::string("sage8 dQ clear failed: ") + cudaGetErrorString(err));
   const BackwardParams b{w.q8,   w.qt,    w.k8,    w.kt,   w.dot,  v,
                          dout,   w.sq,    w.sk,    w.sdo,  w.lse2, w.delta,
-                         wgmma ? w.do_tiles : nullptr, w.dq_acc, w.dq_cleared, dk, dv};
+                         w.dq_acc, w.dq_cleared, dk, dv};
   if (wgmma)
     launch_backward_wgmma_kernels(p, b, stream);
   else

@@ -63,14 +63,6 @@ __device__ inline void transpose_bytes4x4(const uint32_t* a, uint32_t (&out)[4])
   out[3] = __byte_perm(hi01, hi23, 0x7632);
 }
 
-// Channels 8c..8c+7 of token tl of block blk as bf16, in the tile layout of kernels.h's do_tiles.
-template <int D, int BLK>
-__device__ inline void store_bf16_tile_chunk(uint16_t* tiles, int bh, int nb, int blk, int tl, int c, uint4 raw) {
-  const int panel = c / 8;
-  uint8_t* row = reinterpret_cast<uint8_t*>(tiles + ((((int64_t)bh * nb + blk) * (D / 64) + panel) * BLK + tl) * 64);
-  *reinterpret_cast<uint4*>(row + swizzled_byte(tl, 16 * (c % 8), 128)) = raw;
-}
-
 // quantize_s8(x[e] * inverse[e]) for e = 0..7, packed. Where every inverse is finite (amax >= 127 / FLT_MAX), the
 // product is at most 127 (1 + 2^-24) in magnitude (|x| <= amax), so the clamp is void, and adding 1.5 * 2^23 rounds
 // it to the nearest even integer in the sum's low mantissa bits, whose low byte is the INT8 value: one FADD in place
@@ -128,11 +120,6 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
   const int t0 = blk * BLK;
   const int64_t row_base = (int64_t)bh * n;
 
-  if (p.bf16_tiles) {
-#pragma unroll
-    for (int ps = 0; ps < kPasses; ++ps)
-      store_bf16_tile_chunk<D, BLK>(p.bf16_tiles, bh, nb, blk, r0 + ps * kRows, c, raw[ps]);
-  }
   float mean[8] = {};
   if (kSmooth) {  // K's mean from launch_k_sums' partial sums, in their fixed order
     wait_for_prerequisite_grid();

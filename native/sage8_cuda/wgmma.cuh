@@ -241,6 +241,17 @@ __device__ inline void bulk_copy_to_smem(void* dst, const void* src, uint32_t by
                : "memory");
 }
 
+// The box at coordinates (c0, c1, c2), innermost first, of a 3-D TMA tensor map (a __grid_constant__ kernel
+// parameter) into shared memory by the copy engine, counted on `bar` (the whole box's bytes, out-of-bounds elements
+// zero-filled).
+__device__ inline void tma_load_3d(void* dst, const void* map, int c0, int c1, int c2, uint64_t* bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], "
+      "[%5];\n" ::"r"(smem_addr(dst)),
+      "l"(map), "r"(c0), "r"(c1), "r"(c2), "r"(smem_addr(bar))
+      : "memory");
+}
+
 // dst[0 .. bytes/4) += the fp32 values at src (shared memory), by the copy engine with the additions in L2 (both
 // 16-byte aligned, bytes a multiple of 16), as part of this thread's current bulk group.
 __device__ inline void bulk_reduce_add_f32(float* dst, const void* src, uint32_t bytes) {
