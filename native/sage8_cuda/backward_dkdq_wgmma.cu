@@ -425,8 +425,8 @@ static CUtensorMap dout_tensor_map(const Problem& p, const uint16_t* dout) {
     return reinterpret_cast<Encode>(fn);
   }();
   if (encode == nullptr)
-    throw std::runtime_error("sage8: the CUDA driver offers no cuTensorMapEncodeTiled; the wgmma backward needs a "
-                             "CUDA 12 or newer driver (or set wgmma_backward off)");
+    throw std::runtime_error("sage8: the CUDA driver offers no cuTensorMapEncodeTiled, which the Hopper backward "
+                             "needs: update the NVIDIA driver to one for CUDA 12 or newer");
   const cuuint64_t d = p.head_dim, dims[3] = {d, cuuint64_t(p.tokens), cuuint64_t(p.batch_heads)};
   const cuuint64_t strides[2] = {d * 2, d * 2 * p.tokens};  // bytes, of dimensions 1 and 2
   const cuuint32_t box[3] = {64, kBlock, 1}, unit[3] = {1, 1, 1};
