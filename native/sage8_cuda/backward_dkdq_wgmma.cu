@@ -11,20 +11,20 @@ namespace sage8_cuda {
 namespace {
 
 // dkdq_kernel's, from a 1024-byte aligned base. Once: the key block's K [128][D] and K^T [D][128] (pairs16), V bf16
-// [D/64][128][64] (written by the consumers). Per query block, one slot each, in two groups with their own full and
-// empty mbarriers: A (Q [128][D], dO bf16 [D/64][128][64], lse2 and delta [128]), read by the block's first products
-// and its dS phase and released after it; B (Q^T [D][128] perm32; with fused dV also dO^T and sdO), read by the
-// products after dS and released at the block's end. The producer refills each group as soon as it is released,
-// which leaves room for dS [128 queries][128 keys] and dQ's fp32 staging [128][D] (the block's dQ partial, added
-// into dq_acc by the copy engine). At head_dim 64 the registers also hold dV, and this kernel computes it too
-// (dv_kernel does not run).
+// [D/64][128][64] (64-channel panels, 128-byte rows swizzled, as dO's). Per query block, one slot each, in two groups
+// with their own full and empty mbarriers: A (Q [128][D], dO bf16 [D/64][128][64], lse2 and delta [128]), read by the
+// block's first products and its dS phase and released after it; B (Q^T [D][128] perm32; with fused dV also dO^T and
+// sdO), read by the products after dS and released at the block's end. The producer refills each group as soon as
+// it is released, which leaves room for dS [128 queries][128 keys] and dQ's fp32 staging [128][D] (the block's dQ
+// partial, added into dq_acc by the copy engine). At head_dim 64 the registers also hold dV, and this kernel computes
+// it too (dv_kernel does not run).
 template <int D>
 struct DkdqLayout {
   static constexpr bool kFuseDv = D == 64;
   static constexpr int kTile = kBlock * D;  // INT8 tile bytes; bf16 tiles take two, the fp32 staging four
   static constexpr int kKey = 0;
   static constexpr int kKt = kKey + kTile;
-  static constexpr int kKeyBytes = 2 * kTile;  // K and K^T, one copy each
+  static constexpr int kKeyBytes = 4 * kTile;  // K and K^T (INT8), V (bf16)
   static constexpr int kV = kKt + kTile;
   static constexpr int kQ = kV + 2 * kTile;  // group A
   static constexpr int kDo = kQ + kTile;
@@ -59,23 +59,6 @@ constexpr bool kReducer = D == 128 || !kCausal;
 
 #ifdef SAGE8_HAS_WGMMA
 
-// V rows of this warpgroup's 64 keys, bf16, into the [D/64][128][64] swizzled image (zero past n); then visible to
-// wgmma for the whole warpgroup.
-template <int D>
-__device__ inline void load_v_tile(uint8_t* v_s, const BackwardParams& b, const Consumer& c, int n) {
-  constexpr int kChunks = D / 8;  // 16-byte chunks per row
-  const int tid = threadIdx.x % 128;
-  for (int x = tid; x < 64 * kChunks; x += 128) {
-    const int row = 64 * c.wg + x / kChunks, ch = x % kChunks, key = c.k0 + row;
-    const uint4 val = key < n ? *reinterpret_cast<const uint4*>(b.v + ((int64_t)c.bh * n + key) * D + 8 * ch)
-                              : make_uint4(0, 0, 0, 0);
-    *reinterpret_cast<uint4*>(v_s + (ch / 8) * kBlock * 128 + row * 128 + swizzled_byte(row, 16 * (ch % 8), 128)) =
-        val;
-  }
-  fence_proxy_async();
-  named_barrier_sync(3 + c.wg, 128);
-}
-
 template <int D, bool kCausal>
 __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
                                     float softmax_scale) {
@@ -84,7 +67,6 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   const Consumer c(wg, npad, launch_key_block<kCausal>());
   const Barriers bars = Barriers::of<L>(smem);  // full and empty: [A, B]
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
-  load_v_tile<D>(smem + L::kV, b, c, n);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
   const float* sqg = b.sq + (int64_t)c.bh * c.nb;
 
@@ -331,8 +313,8 @@ __device__ inline void dq_reduce(float* dq_acc, const int* dq_cleared, uint8_t* 
 
 template <int D, bool kCausal>
 __global__ void __launch_bounds__(kThreads, 1)
-    dkdq_wgmma_kernel(const BackwardParams b, const __grid_constant__ CUtensorMap dout_map, int n, int npad,
-                      float softmax_scale) {
+    dkdq_wgmma_kernel(const BackwardParams b, const __grid_constant__ CUtensorMap v_map,
+                      const __grid_constant__ CUtensorMap dout_map, int n, int npad, float softmax_scale) {
 #ifdef SAGE8_HAS_WGMMA
   using L = DkdqLayout<D>;
   static_assert(L::kFuseDv || kReducer<D, kCausal>, "only the reducer waits for the dV kernel's clearing of dq_acc");
@@ -351,6 +333,8 @@ __global__ void __launch_bounds__(kThreads, 1)
         mbar_arrive_expect_tx(bars.key_full, L::kKeyBytes);
         bulk_copy_to_smem(smem + L::kKey, block_tile<D>(b.k8, bh, npad, j), L::kTile, bars.key_full);
         bulk_copy_to_smem(smem + L::kKt, block_tile<D>(b.kt, bh, npad, j), L::kTile, bars.key_full);
+        for (int panel = 0; panel < D / 64; ++panel)  // keys past n arrive as zeros
+          tma_load_3d(smem + L::kV + panel * kBlock * 128, &v_map, 64 * panel, j * kBlock, bh, bars.key_full);
         const float* lseg = b.lse2 + (int64_t)bh * npad;
         const float* deltag = b.delta + (int64_t)bh * npad;
         for (int i = kCausal ? j : 0, u = 0; i < nb; ++i, ++u) {
@@ -407,10 +391,10 @@ bool backward_uses_wgmma(const Problem& p) {
   return sm90a;
 }
 
-// dO ([bh][n][D] bf16) as a TMA tensor map whose boxes are the dK/dQ kernel's 64-channel panels of a query block,
-// [128 tokens][64 channels] with 128-byte rows swizzled as wgmma reads them (tile.cuh swizzled_byte). The encoder is
-// the driver's, found through the runtime so that nothing links the driver library.
-static CUtensorMap dout_tensor_map(const Problem& p, const uint16_t* dout) {
+// V or dO ([bh][n][D] bf16) as a TMA tensor map whose boxes are the dK/dQ kernel's 64-channel panels of a key or query
+// block, [128 tokens][64 channels] with 128-byte rows swizzled as wgmma reads them (tile.cuh swizzled_byte). The
+// encoder is the driver's, found through the runtime so that nothing links the driver library.
+static CUtensorMap panels_map(const Problem& p, const uint16_t* x) {
   using Encode = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
                               const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
                               CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
@@ -431,22 +415,22 @@ static CUtensorMap dout_tensor_map(const Problem& p, const uint16_t* dout) {
   const cuuint64_t strides[2] = {d * 2, d * 2 * p.tokens};  // bytes, of dimensions 1 and 2
   const cuuint32_t box[3] = {64, kBlock, 1}, unit[3] = {1, 1, 1};
   CUtensorMap map{};
-  const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3, const_cast<uint16_t*>(dout), dims, strides,
+  const CUresult r = encode(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3, const_cast<uint16_t*>(x), dims, strides,
                             box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
                             CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
   if (r != CUDA_SUCCESS)
-    throw std::runtime_error("sage8: encoding dO's TMA tensor map failed (CUresult " + std::to_string(r) +
-                             "; dO must be 16-byte aligned)");
+    throw std::runtime_error("sage8: encoding a TMA tensor map of V or dO failed (CUresult " + std::to_string(r) +
+                             "; both must be 16-byte aligned)");
   return map;
 }
 
 void launch_backward_wgmma_kernels(const Problem& p, const BackwardParams& b, cudaStream_t stream) {
-  const CUtensorMap dout_map = dout_tensor_map(p, b.dout);
+  const CUtensorMap v_map = panels_map(p, b.v), dout_map = panels_map(p, b.dout);
   with_dkdq_kernel(p, [&](auto kernel, int bytes, bool computes_dv) {
     if (!computes_dv) launch_dv_wgmma_kernel(p, b, stream);
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    launch_overlapping(kernel, dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream, !computes_dv, b, dout_map,
-                       p.tokens, p.padded(), p.softmax_scale());
+    launch_overlapping(kernel, dim3(p.blocks(), p.batch_heads), kThreads, bytes, stream, !computes_dv, b, v_map,
+                       dout_map, p.tokens, p.padded(), p.softmax_scale());
   });
   check_launch("sage8 wgmma backward dK/dQ kernel");
 }
