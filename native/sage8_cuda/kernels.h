@@ -8,8 +8,8 @@
 // tiles ("tile layout"): token-major [bh][npad][D] with each row's 16-byte chunks swizzled (tile.cuh
 // swizzled_byte, row_bytes D); channel-major [bh][nb][D][BLK] (each token block's transposed tile contiguous,
 // rows swizzled with row_bytes BLK). The wgmma forward (forward_uses_wgmma) reads k8 and vt so; the wgmma backward
-// (backward_uses_wgmma) reads q8, k8, qt, dot so, kt in pairs16 order (below), and dO in bf16 itself, through a TMA
-// tensor map that swizzles its 64-channel panels on the way into shared memory.
+// (backward_uses_wgmma) reads q8, k8, qt, dot so, kt in pairs16 order (below), and V and dO in bf16 themselves,
+// through TMA tensor maps that swizzle their 64-channel panels on the way into shared memory.
 #pragma once
 
 #include "pipeline.h"
