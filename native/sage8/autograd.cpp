@@ -38,19 +38,21 @@ class Sage8Function : public torch::autograd::Function<Sage8Function> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                             const Options& options) {
     bool fused = false;
-    at::Tensor o, lse;
+    at::Tensor o, lse, k_sums;
 #ifdef TS_HAVE_SAGE8_CUDA
     if (auto f = fused_options(q, k, v, options)) {
-      std::tie(o, lse) = sage8_cuda::forward(q, k, v, *f);
+      std::tie(o, lse, k_sums) = sage8_cuda::forward(q, k, v, *f);
       fused = true;
     }
 #endif
     if (!fused) std::tie(o, lse) = sage8::forward(q, k, v, options);
     ctx->saved_data["fused"] = fused;
     // Saved: the inputs as given (backward re-quantizes them, which reproduces the forward's INT8 operands
-    // exactly), O and LSE. A fused kernel may save the INT8 forms instead; the numbers are the same.
+    // exactly), O and LSE; the fused kernels' K sums (a few floats per channel and 512 tokens), which spare the
+    // backward a pass over K. A fused kernel may save the INT8 forms instead; the numbers are the same.
     ctx->save_for_backward({q, k, v, o});
     ctx->saved_data["lse"] = lse;
+    ctx->saved_data["k_sums"] = k_sums;
     ctx->saved_data["block_size"] = options.block_size;
     ctx->saved_data["smooth_k"] = options.smooth_k;
     ctx->saved_data["smooth_q"] = options.smooth_q;
@@ -73,7 +75,8 @@ class Sage8Function : public torch::autograd::Function<Sage8Function> {
     at::Tensor dq, dk, dv;
 #ifdef TS_HAVE_SAGE8_CUDA
     if (ctx->saved_data["fused"].toBool()) {
-      std::tie(dq, dk, dv) = sage8_cuda::backward(saved[0], saved[1], saved[2], saved[3], lse, grad_outputs[0].contiguous(),
+      std::tie(dq, dk, dv) = sage8_cuda::backward(saved[0], saved[1], saved[2], saved[3], lse,
+                                                  ctx->saved_data["k_sums"].toTensor(), grad_outputs[0].contiguous(),
                                                   *fused_options(saved[0], saved[1], saved[2], options));
       return {dq, dk, dv, at::Tensor()};
     }

@@ -95,8 +95,8 @@ bool supports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, con
   }
 }
 
-std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                           const Options& options) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                       const Options& options) {
   const Shape s = check_inputs(q, k, v);
   const Problem p = problem(s, options);
   const c10::cuda::CUDAGuard guard(q.device());
@@ -106,17 +106,29 @@ std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& q, const at::Tensor
   auto ws = workspace(forward_workspace_bytes(p), q);
   launch_forward(p, bits(qr), bits(kr), bits(vr), mutable_bits(o), lse.data_ptr<float>(), ws.data_ptr(),
                  at::cuda::getCurrentCUDAStream().stream());
-  return {o.to(q.scalar_type()), lse};
+  at::Tensor k_sums;  // a copy: the workspace itself is freed now
+  if (const auto count = static_cast<int64_t>(k_sums_floats(p)); count > 0) {
+    const auto offset = reinterpret_cast<const char*>(forward_k_sums(p, ws.data_ptr())) -
+                        static_cast<const char*>(ws.data_ptr());
+    k_sums = ws.narrow(0, offset, count * 4).view(at::kFloat).clone();
+  }
+  return {o.to(q.scalar_type()), lse, k_sums};
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                                         const at::Tensor& o, const at::Tensor& lse,
-                                                        const at::Tensor& grad_o, const Options& options) {
+                                                        const at::Tensor& k_sums, const at::Tensor& grad_o,
+                                                        const Options& options) {
   const Shape s = check_inputs(q, k, v);
   check_like(o, "o", q.sizes(), q);
   check_like(grad_o, "grad_o", q.sizes(), q);
   check_like(lse, "lse", {s.batch, s.heads, s.tokens}, q);
   const Problem p = problem(s, options);
+  if (k_sums.defined() && (k_sums.scalar_type() != at::kFloat || !k_sums.is_contiguous() ||
+                           k_sums.numel() != static_cast<int64_t>(k_sums_floats(p)) || k_sums.device() != q.device()))
+    throw std::invalid_argument("sage8: k_sums must be the K sums this forward returned (" +
+                                std::to_string(k_sums_floats(p)) + " fp32 on q's device); pass an undefined tensor "
+                                "to have the backward sum K itself");
   const c10::cuda::CUDAGuard guard(q.device());
   const auto qr = to_rows(q, 1), kr = to_rows(k, s.group()), vr = to_rows(v, s.group());
   const auto or_ = to_rows(o, 1), dor = to_rows(grad_o, 1);
@@ -125,7 +137,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> backward(const at::Tensor& q, con
   auto ws = workspace(backward_workspace_bytes(p), q);
   launch_backward(p, bits(qr), bits(kr), bits(vr), bits(or_), lse_rows.data_ptr<float>(), bits(dor),
                   mutable_bits(dq), mutable_bits(dk), mutable_bits(dv), ws.data_ptr(),
-                  at::cuda::getCurrentCUDAStream().stream());
+                  at::cuda::getCurrentCUDAStream().stream(), k_sums.defined() ? k_sums.data_ptr<float>() : nullptr);
   return {dq.to(q.scalar_type()), fold_groups(dk, s, k.scalar_type()), fold_groups(dv, s, v.scalar_type())};
 }
 

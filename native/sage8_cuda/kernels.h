@@ -120,6 +120,7 @@ struct QuantizeParams {
 struct QuantizeLaunch {
   QuantizeParams tensors[3];
   int count = 0;
+  bool after_k_sums = false;  // launch_k_sums ran just before: the launch may overlap it (K's blocks wait for it)
   int* zeroed = nullptr;  // two ints the launch sets to zero (the wgmma forward's unit_counter), or null
 };
 

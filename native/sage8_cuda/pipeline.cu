@@ -112,18 +112,20 @@ QuantizeParams v_or_do(const Problem& p, const uint16_t* x, int8_t* cols, float*
   return t;
 }
 
-// K's partial sums (when smoothing), then one launch quantizing (smoothed) K and Q per token block, token-major
-// (channel-major copies too for the backward), and `third` (V or dO). With `wgmma`, in the tile layouts of the
-// wgmma kernels: K (forward and backward; K^T in pairs16 order), Q (backward). Without `with_q`, no Q (the wgmma
-// forward quantizes Q itself).
+// K's partial sums (when smoothing; or the forward's, k_sums), then one launch quantizing (smoothed) K and Q per token
+// block, token-major (channel-major copies too for the backward), and `third` (V or dO). With `wgmma`, in the tile
+// layouts of the wgmma kernels: K (forward and backward; K^T in pairs16 order), Q (backward). Without `with_q`, no Q
+// (the wgmma forward quantizes Q itself).
 void quantize_qk_and(const Problem& p, const Workspace& w, const uint16_t* q, const uint16_t* k, bool backward,
-                     bool wgmma, const QuantizeParams& third, cudaStream_t stream, bool with_q = true) {
+                     bool wgmma, const QuantizeParams& third, cudaStream_t stream, bool with_q = true,
+                     const float* k_sums = nullptr) {
   QuantizeLaunch launch;
   launch.zeroed = w.unit_counter;  // the forward's (the backward's workspace has none)
   QuantizeParams& kp = launch.tensors[0];
   if (p.options.smooth_k) {
-    launch_k_sums(p, k, w.k_partial, stream);
-    kp.mean_partials = w.k_partial;
+    launch.after_k_sums = k_sums == nullptr;
+    if (launch.after_k_sums) launch_k_sums(p, k, w.k_partial, stream);
+    kp.mean_partials = launch.after_k_sums ? w.k_partial : k_sums;
   }
   kp.x = k;
   kp.rows = w.k8;
@@ -157,6 +159,16 @@ size_t backward_workspace_bytes(const Problem& p) {
   return carve(p, nullptr, true).bytes;
 }
 
+size_t k_sums_floats(const Problem& p) {
+  check_problem(p);
+  return p.options.smooth_k ? size_t(p.batch_heads) * k_mean_partials(p) * p.head_dim : 0;
+}
+
+const float* forward_k_sums(const Problem& p, const void* workspace) {
+  check_problem(p);
+  return carve(p, const_cast<void*>(workspace), false).k_partial;
+}
+
 void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v,
                              void* workspace, cudaStream_t stream) {
   check_problem(p);
@@ -183,7 +195,8 @@ void launch_forward(const Problem& p, const uint16_t* q, const uint16_t* k, cons
 }
 
 void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* o,
-                             const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream) {
+                             const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream,
+                             const float* k_sums) {
   check_problem(p);
   const Workspace w = carve(p, workspace, true);
   const bool wgmma = backward_uses_wgmma(p);
@@ -192,7 +205,7 @@ void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t
   dp.lse = lse;
   dp.delta = w.delta;
   dp.lse2 = w.lse2;
-  quantize_qk_and(p, w, q, k, true, wgmma, dp, stream);
+  quantize_qk_and(p, w, q, k, true, wgmma, dp, stream, true, k_sums);
 }
 
 void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,
@@ -219,8 +232,8 @@ void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16
 
 void launch_backward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* o,
                      const float* lse, const uint16_t* dout, uint16_t* dq, uint16_t* dk, uint16_t* dv,
-                     void* workspace, cudaStream_t stream) {
-  launch_backward_prepare(p, q, k, o, lse, dout, workspace, stream);
+                     void* workspace, cudaStream_t stream, const float* k_sums) {
+  launch_backward_prepare(p, q, k, o, lse, dout, workspace, stream, k_sums);
   launch_backward_attention(p, v, dout, dq, dk, dv, workspace, stream);
 }
 

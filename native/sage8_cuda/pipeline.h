@@ -46,6 +46,12 @@ bool backward_uses_wgmma(const Problem& p);
 size_t forward_workspace_bytes(const Problem& p);
 size_t backward_workspace_bytes(const Problem& p);
 
+// K's partial sums over token chunks (its per-channel mean, for smoothing), k_sums_floats(p) floats (0 without
+// smooth_k): launch_forward leaves them at forward_k_sums(p, its workspace), and launch_backward takes them instead
+// of summing the same K again.
+size_t k_sums_floats(const Problem& p);
+const float* forward_k_sums(const Problem& p, const void* workspace);
+
 // O = sage8 attention of q, k, v; lse = log-sum-exp of each query row's (smoothed) scaled scores, natural log,
 // [batch_heads, tokens] fp32. Tensors are raw bf16 bits. Asynchronous on `stream`; throws std::runtime_error
 // if a launch fails.
@@ -53,10 +59,11 @@ void launch_forward(const Problem& p, const uint16_t* q, const uint16_t* k, cons
                     float* lse, void* workspace, cudaStream_t stream);
 
 // dq, dk, dv of sum(O * dout), given the forward's o and lse. Recomputes the quantized Q and K (deterministic,
-// identical to the forward's). dQ is accumulated across key blocks with fp32 atomics.
+// identical to the forward's), from the forward's K sums where k_sums is given (k_sums_floats), else summing K
+// again. dQ is accumulated across key blocks with fp32 atomics.
 void launch_backward(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* v, const uint16_t* o,
                      const float* lse, const uint16_t* dout, uint16_t* dq, uint16_t* dk, uint16_t* dv,
-                     void* workspace, cudaStream_t stream);
+                     void* workspace, cudaStream_t stream, const float* k_sums = nullptr);
 
 // The two halves of each launch, for per-stage timings: quantization passes, then the attention kernels. The
 // wgmma forward (forward_uses_wgmma) quantizes Q inside its attention kernel, which is why that takes q.
@@ -65,7 +72,8 @@ void launch_forward_quantize(const Problem& p, const uint16_t* q, const uint16_t
 void launch_forward_attention(const Problem& p, const uint16_t* q, uint16_t* o, float* lse, void* workspace,
                               cudaStream_t stream);
 void launch_backward_prepare(const Problem& p, const uint16_t* q, const uint16_t* k, const uint16_t* o,
-                             const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream);
+                             const float* lse, const uint16_t* dout, void* workspace, cudaStream_t stream,
+                             const float* k_sums = nullptr);
 void launch_backward_attention(const Problem& p, const uint16_t* v, const uint16_t* dout, uint16_t* dq,
                                uint16_t* dk, uint16_t* dv, void* workspace, cudaStream_t stream);
 

@@ -378,7 +378,7 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
     // Overlapping the previous launch is safe only right after launch_k_sums (the kernel waits for it before
     // reading its sums), and only where the kernel's machine code has that wait (sm_90a).
     launch_overlapping(kernel, dim3(std::min(tiles, std::max(per_sm, 1) * multiprocessor_count())), kThreads, kBytes,
-                       stream, tensors.tensors[0].mean_partials && runs_sm90a(kernel), tensors,
+                       stream, tensors.after_k_sums && runs_sm90a(kernel), tensors,
                        Divider(p.blocks()), Divider(p.batch_heads), p.tokens, p.padded());
   });
   check_launch("sage8 quantize");

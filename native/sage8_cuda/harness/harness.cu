@@ -114,8 +114,9 @@ struct Outputs {
   std::vector<float> lse;
 };
 
+// k_sums: the backward takes the forward's K sums, as the ATen entry point passes them, or sums K itself.
 Outputs run_kernels(const Problem& p, const std::vector<uint16_t>& q, const std::vector<uint16_t>& k,
-                    const std::vector<uint16_t>& v, const std::vector<uint16_t>& dout) {
+                    const std::vector<uint16_t>& v, const std::vector<uint16_t>& dout, bool k_sums) {
   const size_t elems = size_t(p.batch_heads) * p.tokens * p.head_dim;
   DeviceBuffer<uint16_t> dq_(elems), dk_(elems), dv_(elems), q_(elems), k_(elems), v_(elems), o_(elems), do_(elems);
   DeviceBuffer<float> lse_(size_t(p.batch_heads) * p.tokens);
@@ -129,7 +130,7 @@ Outputs run_kernels(const Problem& p, const std::vector<uint16_t>& q, const std:
   ws.poison();  // the kernels must write every part of the workspace they read (dQ's accumulator: cleared)
   sage8_cuda::launch_forward(p, q_.get(), k_.get(), v_.get(), o_.get(), lse_.get(), ws.get(), nullptr);
   sage8_cuda::launch_backward(p, q_.get(), k_.get(), v_.get(), o_.get(), lse_.get(), do_.get(), dq_.get(), dk_.get(),
-                              dv_.get(), ws.get(), nullptr);
+                              dv_.get(), ws.get(), nullptr, k_sums ? sage8_cuda::forward_k_sums(p, ws.get()) : nullptr);
   CUDA_CHECK(cudaDeviceSynchronize());
   return {o_.download(), dq_.download(), dk_.download(), dv_.download(), lse_.download()};
 }
@@ -152,14 +153,14 @@ bool check_case(const Case& c, uint32_t seed) {
   const auto k = random_bf16(c.rows, c.tokens, c.head_dim, rng, c.k_offset);
   const auto v = random_bf16(c.rows, c.tokens, c.head_dim, rng, 0.f);
   const auto dout = random_bf16(c.rows, c.tokens, c.head_dim, rng, 0.f);
-  const Outputs a = run_kernels(p, q, k, v, dout);
-  const Outputs b = run_kernels(p, q, k, v, dout);  // determinism: everything but dQ's atomics is bitwise
+  const Outputs a = run_kernels(p, q, k, v, dout, true);
+  const Outputs b = run_kernels(p, q, k, v, dout, true);  // determinism: everything but dQ's atomics is bitwise
   // The mma.sync kernels: the wgmma forward matches them bit for bit, the wgmma backward's dV too (dK and dQ
   // differ by the BF16 dP products' summation order inside the tensor cores, and dQ by its atomics' order).
   Problem p_mma = p;
   p_mma.options.wgmma_forward = false;
   p_mma.options.wgmma_backward = false;
-  const Outputs m = run_kernels(p_mma, q, k, v, dout);
+  const Outputs m = run_kernels(p_mma, q, k, v, dout, false);  // and the backward summing K itself
 
   const auto qf = to_float(q), kf = to_float(k), vf = to_float(v), dof = to_float(dout);
   const auto o = to_float(a.o), dq = to_float(a.dq), dk = to_float(a.dk), dv = to_float(a.dv);
@@ -297,11 +298,13 @@ int bench(const char* json_path) {
         pm.options.wgmma_forward = false;
         const float fwd_m = median_ms([&] { sage8_cuda::launch_forward(pm, q.get(), k.get(), v.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
         const float fwd_ma = median_ms([&] { sage8_cuda::launch_forward_attention(pm, q.get(), o.get(), lse.get(), ws.get(), nullptr); }, reps);
-        const float bwd = median_ms([&] { sage8_cuda::launch_backward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
-        const float bwd_p = median_ms([&] { sage8_cuda::launch_backward_prepare(p, q.get(), k.get(), o.get(), lse.get(), dout.get(), ws.get(), nullptr); }, reps);
+        // The backward takes the forward's K sums, left in the shared workspace, as the ATen entry point passes them.
+        const float* k_sums = sage8_cuda::forward_k_sums(p, ws.get());
+        const float bwd = median_ms([&] { sage8_cuda::launch_backward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr, k_sums); }, reps);
+        const float bwd_p = median_ms([&] { sage8_cuda::launch_backward_prepare(p, q.get(), k.get(), o.get(), lse.get(), dout.get(), ws.get(), nullptr, k_sums); }, reps);
         const float bwd_a = median_ms([&] { sage8_cuda::launch_backward_attention(p, v.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
         pm.options.wgmma_backward = false;  // the mma.sync backward (its preparation writes its own layouts)
-        const float bwd_m = median_ms([&] { sage8_cuda::launch_backward(pm, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
+        const float bwd_m = median_ms([&] { sage8_cuda::launch_backward(pm, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr, k_sums); }, reps);
         const float bwd_ma = median_ms([&] { sage8_cuda::launch_backward_attention(pm, v.get(), dout.get(), dq.get(), dk.get(), dv.get(), ws.get(), nullptr); }, reps);
         CUDA_CHECK(cudaDeviceSynchronize());
         const double flops = 4.0 * p.batch_heads * double(n) * n * d / (causal ? 2.0 : 1.0);
@@ -342,7 +345,7 @@ int profile(int head_dim, int tokens, bool causal) {
   DeviceBuffer<char> ws(std::max(sage8_cuda::forward_workspace_bytes(p), sage8_cuda::backward_workspace_bytes(p)));
   sage8_cuda::launch_forward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), ws.get(), nullptr);
   sage8_cuda::launch_backward(p, q.get(), k.get(), v.get(), o.get(), lse.get(), dout.get(), dq.get(), dk.get(),
-                              dv.get(), ws.get(), nullptr);
+                              dv.get(), ws.get(), nullptr, sage8_cuda::forward_k_sums(p, ws.get()));
   CUDA_CHECK(cudaDeviceSynchronize());
   return 0;
 }
