@@ -48,7 +48,7 @@ class Sage8Function : public torch::autograd::Function<Sage8Function> {
     if (!fused) std::tie(o, lse) = sage8::forward(q, k, v, options);
     ctx->saved_data["fused"] = fused;
     // Saved: the inputs as given (backward re-quantizes them, which reproduces the forward's INT8 operands
-    // exactly), O and LSE; the fused kernels' K sums (a few floats per channel and 512 tokens), which spare the
+    // exactly), O and LSE; the fused kernels' K sums (one float per channel and 512 tokens), which spare the
     // backward a pass over K. A fused kernel may save the INT8 forms instead; the numbers are the same.
     ctx->save_for_backward({q, k, v, o});
     ctx->saved_data["lse"] = lse;
