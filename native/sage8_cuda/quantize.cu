@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace sage8_cuda {
 namespace {
@@ -333,14 +334,16 @@ __global__ void __launch_bounds__(kThreads, 4)
   }
 }
 
-// One thread per 16-byte chunk of acc's rows, kThreads / (D / 4) rows of one bh per block: 16-byte loads and no
-// index divisions. With `wgmma`, the rows are in dq_chunk_channel's order (the wgmma backward's dq_acc).
+// One thread per 16-byte chunk of acc's rows, kFinalizeRows<D> rows of one bh per block: 16-byte loads and no index
+// divisions. With `wgmma`, the rows are in dq_chunk_channel's order (the wgmma backward's dq_acc).
+template <int D>
+constexpr int kFinalizeRows = kThreads / (D / 4);
 template <int D>
 __global__ void __launch_bounds__(kThreads) dq_finalize_kernel(const float* __restrict__ acc,
                                                                 uint16_t* __restrict__ dq, int n, int npad,
                                                                 bool wgmma) {
-  constexpr int kChunks = D / 4, kRowsPerBlock = kThreads / kChunks;
-  const int bh = blockIdx.y, c = threadIdx.x % kChunks, t = blockIdx.x * kRowsPerBlock + threadIdx.x / kChunks;
+  constexpr int kChunks = D / 4;
+  const int bh = blockIdx.y, c = threadIdx.x % kChunks, t = blockIdx.x * kFinalizeRows<D> + threadIdx.x / kChunks;
   if (t >= n) return;
   const float4 v = reinterpret_cast<const float4*>(acc + ((int64_t)bh * npad + t) * D)[c];
   uint16_t* row = dq + ((int64_t)bh * n + t) * D;
@@ -385,14 +388,15 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
 }
 
 void launch_dq_finalize(const Problem& p, const float* acc, bool wgmma, uint16_t* dq, cudaStream_t stream) {
-  const auto launch = [&](auto kernel, int rows_per_block) {
-    const dim3 grid((p.tokens + rows_per_block - 1) / rows_per_block, p.batch_heads);
-    kernel<<<grid, kThreads, 0, stream>>>(acc, dq, p.tokens, p.padded(), wgmma);
+  const auto launch = [&](auto d) {
+    constexpr int D = decltype(d)::value;
+    const dim3 grid((p.tokens + kFinalizeRows<D> - 1) / kFinalizeRows<D>, p.batch_heads);
+    dq_finalize_kernel<D><<<grid, kThreads, 0, stream>>>(acc, dq, p.tokens, p.padded(), wgmma);
   };
   if (p.head_dim == 64)
-    launch(dq_finalize_kernel<64>, kThreads / 16);
+    launch(std::integral_constant<int, 64>{});
   else
-    launch(dq_finalize_kernel<128>, kThreads / 32);
+    launch(std::integral_constant<int, 128>{});
   check_launch("sage8 dQ finalize");
 }
 
