@@ -204,9 +204,9 @@ __global__ void __launch_bounds__(2 * BLK, 1) dv_kernel(const BackwardParams b, 
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
-        const ProductScale s0(sdo[d]), s1(sdo[d + 1]);
 #pragma unroll
-        for (int e = 0; e < 4; ++e) dv[2 * dp + x][e] = fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, e & 1 ? s1 : s0);
+        for (int e = 0; e < 4; ++e)
+          dv[2 * dp + x][e] = fold_dv(dv[2 * dp + x][e], acc[x][e], p_scale, e & 1 ? sdo[d + 1] : sdo[d]);
       }
     }
     __syncthreads();
@@ -383,11 +383,11 @@ __global__ void __launch_bounds__(2 * BLK, 1)
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * kb.tq;
         if (row0 < n)
-          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * npad + row0) * D + d, small_int_to_float(acc[x][0]) * cq,
-                        small_int_to_float(acc[x][1]) * cq);
+          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * npad + row0) * D + d, scaled(acc[x][0], cq),
+                        scaled(acc[x][1], cq));
         if (row1 < n)
-          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * npad + row1) * D + d, small_int_to_float(acc[x][2]) * cq,
-                        small_int_to_float(acc[x][3]) * cq);
+          red_add_f32x2(b.dq_acc + ((int64_t)kb.bh * npad + row1) * D + d, scaled(acc[x][2], cq),
+                        scaled(acc[x][3], cq));
       }
     }
     __syncthreads();

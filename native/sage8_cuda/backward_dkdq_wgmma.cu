@@ -254,15 +254,15 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     // dq_acc's order (one 16-byte store per two channel pairs, conflict-free) and added by a bulk reduction.
     // Per-thread reductions held the consumers (ncu: 46% of dkdq's stall cycles; red.global.add.v2 again 8-23% slower
     // in v10); rows past n take exact zeros (their P and dO are 0).
-    const ProductScale cq(exact_scale((ds_scale * sk) * softmax_scale));
+    const float cq = (ds_scale * sk) * softmax_scale;
     if constexpr (kReducer<D, kCausal>) mbar_wait(drained, parity);  // the last reduction has read the staging
 #pragma unroll
     for (int h = 0; h < 2; ++h)
 #pragma unroll
       for (int t = 0; t < kHalf; ++t)
         *reinterpret_cast<float4*>(staging_at[t % 2] + 8 * h * D + 16 * t) =
-            make_float4(cq.times(qacc[t][2 * h]), cq.times(qacc[t][2 * h + 1]), cq.times(qacc[t + kHalf][2 * h]),
-                        cq.times(qacc[t + kHalf][2 * h + 1]));
+            make_float4(scaled(qacc[t][2 * h], cq), scaled(qacc[t][2 * h + 1], cq), scaled(qacc[t + kHalf][2 * h], cq),
+                        scaled(qacc[t + kHalf][2 * h + 1], cq));
     fence_proxy_async();
     if constexpr (kReducer<D, kCausal>) {
       release(staged, c);

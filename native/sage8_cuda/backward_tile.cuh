@@ -24,8 +24,8 @@ __device__ inline float p_of(int acc, float c2, float lse2, bool masked, int key
 }
 
 // dV += int32(P^T dO) * sP * sdO[channel].
-__device__ inline float fold_dv(float dv, int acc, float p_scale, ProductScale sdo) {
-  return __fmaf_rn(sdo.times(acc), p_scale, dv);
+__device__ inline float fold_dv(float dv, int acc, float p_scale, float sdo) {
+  return __fmaf_rn(scaled(acc, sdo), p_scale, dv);
 }
 
 // dK += int32(dS^T Q) * ck with ck = (sdS * sQ) * softmax_scale.

@@ -157,9 +157,8 @@ __device__ inline void fold_pv(float (&dv)[D / 8][4], const int (&pv)[D / 8][4],
 #pragma unroll
   for (int t = 0; t < D / 8; ++t) {
     const float2 s = *reinterpret_cast<const float2*>(sdo + 8 * t + 2 * c.tq);
-    const ProductScale s0(s.x), s1(s.y);
 #pragma unroll
-    for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, e & 1 ? s1 : s0);
+    for (int e = 0; e < 4; ++e) dv[t][e] = fold_dv(dv[t][e], pv[t][e], p_scale, e & 1 ? s.y : s.x);
   }
 }
 

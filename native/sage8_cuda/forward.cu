@@ -141,7 +141,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
       for (int x = 0; x < 2; ++x) {
         const int d = 16 * dp + 8 * x + 2 * tq;
-        accumulate_pv(o[2 * dp + x], acc[x], p_scale, ProductScale(sv[d]), ProductScale(sv[d + 1]));
+        accumulate_pv(o[2 * dp + x], acc[x], p_scale, sv[d], sv[d + 1]);
       }
     }
     __syncthreads();  // every warp is done with this stage before the next iteration refills it

@@ -147,12 +147,12 @@ __device__ inline void rescale_rows(float (&o)[C][4], const float (&alpha)[2]) {
 }
 
 // o += (int32(P V) * sV[channel]) * sP[row] for one n8 tile of channels; v0, v1: the thread's two channels.
-__device__ inline void accumulate_pv(float (&o)[4], const int (&acc)[4], const float (&p_scale)[2], ProductScale v0,
-                                     ProductScale v1) {
-  o[0] = __fmaf_rn(v0.times(acc[0]), p_scale[0], o[0]);
-  o[1] = __fmaf_rn(v1.times(acc[1]), p_scale[0], o[1]);
-  o[2] = __fmaf_rn(v0.times(acc[2]), p_scale[1], o[2]);
-  o[3] = __fmaf_rn(v1.times(acc[3]), p_scale[1], o[3]);
+__device__ inline void accumulate_pv(float (&o)[4], const int (&acc)[4], const float (&p_scale)[2], float v0,
+                                     float v1) {
+  o[0] = __fmaf_rn(scaled(acc[0], v0), p_scale[0], o[0]);
+  o[1] = __fmaf_rn(scaled(acc[1], v1), p_scale[0], o[1]);
+  o[2] = __fmaf_rn(scaled(acc[2], v0), p_scale[1], o[2]);
+  o[3] = __fmaf_rn(scaled(acc[3], v1), p_scale[1], o[3]);
 }
 
 // The rows' 1 / l and LSE = m + log(l) (the whole warp must call it: l's sum over the quad shuffles). O is o times

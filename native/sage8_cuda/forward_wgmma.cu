@@ -324,7 +324,7 @@ __device__ inline void consume(const ForwardParams& f, const TileLoader<D, BK>& 
 #pragma unroll
       for (int t = 0; t < C; ++t) {
         const float2 v = *reinterpret_cast<const float2*>(sv + 8 * t + 2 * tq);
-        accumulate_pv(o[t], pv_acc[t], pv_scale, ProductScale(v.x), ProductScale(v.y));
+        accumulate_pv(o[t], pv_acc[t], pv_scale, v.x, v.y);
       }
     };
     auto release = [&] {  // this warp is done with stage j: K_j, V_j and sV_j

@@ -188,7 +188,7 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
       for (int i = 0; i < kRows; ++i) m = fmaxf(m, s.channel_max[i][tid]);
       const Int8Scale q(m);  // before the store: after it, the hd 128 backward launch took 1.03-1.06x (NOTES.md v13)
       s.channel_amax[tid] = m;
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(q.scale);  // tile.cuh ProductScale
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = q.scale;
     }
     __syncthreads();
 #pragma unroll
@@ -209,7 +209,7 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
     if (p.mode == ScaleMode::kPerBlock) {
       if (tid == 0) p.scale[(int64_t)bh * nb + blk] = q.scale;
     } else if (tid < D) {
-      p.scale[((int64_t)bh * nb + blk) * D + tid] = exact_scale(q.scale);
+      p.scale[((int64_t)bh * nb + blk) * D + tid] = q.scale;
     }
   }
 

@@ -173,32 +173,19 @@ __device__ inline uint32_t pack_s8(int x0, int x1, int x2, int x3) {
          (uint32_t(x3) << 24);
 }
 
-// The hot loops convert every score, P and dS element and every INT32 product once per tile. The conversion
-// unit (I2F, F2I) runs at 16 per clock per SM, an eighth of the FP32 rate, and would cost more than the MMAs;
-// these helpers do the same exactly on the FP32 and INT pipes. For |x| < 2^22 the float 1.5 * 2^23 + x has x,
-// in two's complement, in its low mantissa bits.
+// The hot loops convert every score, P and dS element and every INT32 product once per tile. Float to INT8 goes
+// through the FP32 pipe: for |x| < 2^22 the float 1.5 * 2^23 + x has x, rounded to an integer, in two's complement
+// in its low mantissa bits (F2I runs at 16 per clock per SM, an eighth of the FP32 rate). INT32 to float is
+// cvt.rn.f32.s32, which sm_90 runs as I2FP.F32.S32 off that slow unit: it measured faster than the same bias trick
+// (one IADD, plus an FMUL per scale or an FADD per element; NOTES.md v19).
 constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
 constexpr int kMagicBits = 0x4B400000;
 
-// 1.5 * 2^23 + x as a float (exact) for |x| < 2^22: an INT32 sum of INT8 x INT8 products over <= 256 terms.
-__device__ inline float biased_float(int x) { return __int_as_float(x + kMagicBits); }
+// float(x), exact for |x| <= 2^24: an INT32 sum of INT8 x INT8 products over <= 1024 terms.
+__device__ inline float small_int_to_float(int x) { return __int2float_rn(x); }
 
-// c with its last two mantissa bits cleared (a relative change below 2^-22), so that 1.5 * 2^23 * c is exact: 3 * c
-// then fits in 24 bits. The quantization pass stores V's and dO's scales this way, for ProductScale.
-__host__ __device__ inline float exact_scale(float c) { return bits_to_float(float_to_bits(c) & ~3u); }
-
-// A scale c of INT32 products (per channel or per tile; c = exact_scale(...)): times(x) = x * c as one multiply-add
-// on the biased product, biased_float(x) * c - 1.5 * 2^23 * c, rounded once (the constant is exact). With c's low
-// bits set, the constant's rounding, up to 0.75 units of x, showed as 1e-3 relative errors in dQ and dV, whose
-// products are often small.
-struct ProductScale {
-  float v, bias;
-  __device__ explicit ProductScale(float c) : v(c) { bias = __fmul_rn(-kMagic, c); }
-  __device__ float times(int x) const { return __fmaf_rn(biased_float(x), v, bias); }
-};
-
-// float(x), exact, for |x| < 2^22.
-__device__ inline float small_int_to_float(int x) { return biased_float(x) - kMagic; }
+// An INT32 product times its scale (per channel or per tile), rounded once.
+__device__ inline float scaled(int x, float c) { return __fmul_rn(small_int_to_float(x), c); }
 
 // A tile's scores in base 2 per unit of the INT32 product: ((sQ * sK) * softmax_scale) * log2(e).
 __device__ inline float scores_log2(float sq, float sk, float softmax_scale) {
