@@ -208,10 +208,12 @@ __device__ inline void mbar_arrive_if(uint64_t* bar, bool pred) {
                : "memory");
 }
 // Waits for the completion of the barrier's phase of the given parity, looping inside the asm. No correct wait
-// lasts a second: after 2^32 clocks a protocol bug traps (the launch fails with an error) instead of hanging.
+// lasts a second: after 2^32 clocks a protocol bug traps (the launch fails with an error) instead of hanging. The
+// clock is read only once the first try has failed (the hd 64 backward measured 0.97-0.99x: NOTES.md v19).
 __device__ inline void mbar_wait(uint64_t* bar, uint32_t parity) {
   asm volatile(
-      "{\n.reg .pred p;\n.reg .u64 t0, t1;\nmov.u64 t0, %%clock64;\n"
+      "{\n.reg .pred p;\n.reg .u64 t0, t1;\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n@p bra DONE;\nmov.u64 t0, %%clock64;\n"
       "WAIT:\nmbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n@p bra DONE;\n"
       "mov.u64 t1, %%clock64;\nsub.u64 t1, t1, t0;\nsetp.gt.u64 p, t1, 4294967296;\n@p trap;\nbra WAIT;\n"
       "DONE:\n}\n" ::"r"(smem_addr(bar)),
