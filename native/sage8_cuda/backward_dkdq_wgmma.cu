@@ -60,11 +60,11 @@ constexpr bool kReducer = D == 128 || !kCausal;
 #ifdef SAGE8_HAS_WGMMA
 
 template <int D, bool kCausal>
-__device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
+__device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int wg, KeyBlock kb, int n, int npad,
                                     float softmax_scale) {
   using L = DkdqLayout<D>;
   constexpr bool kFuseDv = L::kFuseDv;
-  const Consumer c(wg, npad, launch_key_block<kCausal>());
+  const Consumer c(wg, npad, kb);
   const Barriers bars = Barriers::of<L>(smem);  // full and empty: [A, B]
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
@@ -358,7 +358,7 @@ __global__ void __launch_bounds__(kThreads, 1)
         if constexpr (kReducer<D, kCausal>)
           if (t == 0) dq_reduce<D>(b.dq_acc + (int64_t)bh * npad * D, b.dq_cleared, smem, kCausal ? j : 0, nb);
       },
-      [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+      [&](int wg) { dkdq_consume<D, kCausal>(b, smem, wg, kb, n, npad, softmax_scale); });
   // Launched to overlap the dV kernel: waiting for it here makes this launch's completion imply dV's for the
   // launches after it.
   if constexpr (!L::kFuseDv) wait_for_prerequisite_grid();

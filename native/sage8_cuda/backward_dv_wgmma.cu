@@ -37,10 +37,10 @@ struct DvLayout {
 // consumer warps post theirs, and only then waits for the tile maximum that P^T_{i+1}'s INT8 scale needs. The
 // tensor cores run each product under the other phase's CUDA-core work (the forward's order, forward_wgmma.cu).
 template <int D, bool kCausal>
-__device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg, int n, int npad,
+__device__ inline void dv_consume(const BackwardParams& b, uint8_t* smem, int wg, KeyBlock kb, int n, int npad,
                                   float softmax_scale) {
   using L = DvLayout<D>;
-  const Consumer c(wg, npad, launch_key_block<kCausal>());
+  const Consumer c(wg, npad, kb);
   const Barriers bars = Barriers::of<L>(smem);
   float2* max_slots = reinterpret_cast<float2*>(smem + L::kMax);
   const float sk = b.sk[(int64_t)c.bh * c.nb + c.j];
@@ -176,7 +176,7 @@ __global__ void __launch_bounds__(kThreads, 1)
         named_barrier_sync(kHelperBarrier, kHelpers);
         if (t == 0) atomicAdd(b.dq_cleared, 1);
       },
-      [&](int wg) { dv_consume<D, kCausal>(b, smem, wg, n, npad, softmax_scale); });
+      [&](int wg) { dv_consume<D, kCausal>(b, smem, wg, kb, n, npad, softmax_scale); });
 #else
   __trap();  // built without sm_90a: backward_uses_wgmma never selects this
 #endif

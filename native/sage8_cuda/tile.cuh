@@ -176,8 +176,8 @@ __device__ inline uint32_t pack_s8(int x0, int x1, int x2, int x3) {
 // The hot loops convert every score, P and dS element and every INT32 product once per tile. Float to INT8 goes
 // through the FP32 pipe: for |x| < 2^22 the float 1.5 * 2^23 + x has x, rounded to an integer, in two's complement
 // in its low mantissa bits (F2I runs at 16 per clock per SM, an eighth of the FP32 rate). INT32 to float is
-// cvt.rn.f32.s32, which sm_90 runs as I2FP.F32.S32 off that slow unit: it measured faster than the same bias trick
-// (one IADD, plus an FMUL per scale or an FADD per element; NOTES.md v19).
+// cvt.rn.f32.s32, which sm_90 compiles to I2FP.F32.S32: it measured faster than the same bias trick (one IADD, plus
+// an FMUL per scale or an FADD per element; NOTES.md v19).
 constexpr float kMagic = 12582912.f;  // 1.5 * 2^23
 constexpr int kMagicBits = 0x4B400000;
 
