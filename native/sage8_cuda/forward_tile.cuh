@@ -51,14 +51,24 @@ constexpr float kRescaleLog2 = 8.f;
 template <int T>
 __device__ __forceinline__ void exponentiate(const int (&acc)[T][4], const uint32_t (&bias_bits)[2],
                                              const TileExponent& ex, float (&sum)[2], uint32_t (&pq)[T][4]) {
+  // In three passes (exponents, exponentials, sums and INT8 bits) rather than element by element: the same
+  // arithmetic, and the hd 128 N = 16K causal forward measured 0.93x in two calls, the rest 0.98-1.01x (NOTES.md v20).
+  float p[T][4];
+#pragma unroll
+  for (int i = 0; i < T; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      p[i][e] = __fmaf_rn(__uint_as_float(uint32_t(acc[i][e]) + bias_bits[e >> 1]), ex.c2, ex.bias);
+#pragma unroll
+  for (int i = 0; i < T; ++i)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) p[i][e] = fast_exp2(p[i][e]);
 #pragma unroll
   for (int i = 0; i < T; ++i)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
-      const int r = e >> 1;
-      const float p = fast_exp2(__fmaf_rn(__uint_as_float(uint32_t(acc[i][e]) + bias_bits[r]), ex.c2, ex.bias));
-      sum[r] = __fadd_rn(sum[r], p);
-      pq[i][e] = s8_bits(p);
+      sum[e >> 1] = __fadd_rn(sum[e >> 1], p[i][e]);
+      pq[i][e] = s8_bits(p[i][e]);
     }
 }
 
