@@ -124,8 +124,9 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     scores();
   }
   float sq_next = sqg[i_begin];  // sQ loaded a block ahead: its latency would hold the exponentials
-  auto step = [&](int i, auto has_next) {
-    constexpr bool kNext = decltype(has_next)::value;  // a compile-time branch: none may be taken with a wgmma in flight
+  auto step = [&](int i, auto has_next, auto masked_block) {
+    // Compile-time branches: none may be taken with a wgmma in flight (the loop below says which blocks are masked).
+    constexpr bool kNext = decltype(has_next)::value, kMasked = decltype(masked_block)::value;
     const uint32_t parity = (i - i_begin) & 1;
     if constexpr (!kOverlapped) mbar_wait(&bars.full[0], parity);
     wgmma_fence();
@@ -141,7 +142,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     const float sq = sq_next;
     if constexpr (kNext) sq_next = sqg[i + 1];
     const float c2 = scores_log2(sq, sk, softmax_scale);
-    const bool masked = c.k0 + kBlock > n || (kCausal && i == c.j);
+    const bool masked = kCausal || kOverlapped ? kMasked : c.k0 + kBlock > n;
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse);
     const float* delta = reinterpret_cast<const float*>(smem + L::kDelta);
     auto pair_at = [&](const float* x, int t) { return *reinterpret_cast<const float2*>(x + 8 * t + 2 * c.tq); };
@@ -275,9 +276,30 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     }
     release(&bars.empty[1], c);  // group B
   };
+  // Which blocks' P^T is masked, told at compile time where the P^T pass runs with dP^T in flight (kOverlapped): there
+  // ptxas does not branch and computed the mask per element on every block (NOTES.md v22). Causal, only the diagonal,
+  // the first block: keys past n lie in the last key block, whose only query block is its diagonal. Otherwise all
+  // blocks or none, by whether this key block has keys past n; at head_dim 128 that test stays at runtime, and ptxas
+  // keeps a masked and an unmasked copy of the one-pass P^T and dS^T behind it.
+  using Yes = std::true_type;
+  using No = std::false_type;
   int i = i_begin;
-  for (; i + 1 < c.nb; ++i) step(i, std::true_type{});
-  step(i, std::false_type{});
+  auto blocks = [&](auto masked) {
+    for (; i + 1 < c.nb; ++i) step(i, Yes{}, masked);
+    step(i, No{}, masked);
+  };
+  if constexpr (kCausal) {  // written as blocks(No{}) after the diagonal, ptxas spilled 236 bytes: 2-5% slower
+    if (i + 1 < c.nb) step(i++, Yes{}, Yes{});
+    for (; i + 1 < c.nb; ++i) step(i, Yes{}, No{});
+    if (i == i_begin)
+      step(i, No{}, Yes{});
+    else
+      step(i, No{}, No{});
+  } else if (kOverlapped && c.k0 + kBlock > n) {
+    blocks(Yes{});
+  } else {
+    blocks(No{});
+  }
   if (issuer) bulk_wait();
 
   end_of_block();  // the staging below reuses K's and K^T's tiles, not dQ's staging (the reducer may still read it)

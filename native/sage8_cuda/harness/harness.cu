@@ -234,6 +234,8 @@ int check(bool small) {
         // more units than SMs: the persistent forward's blocks fetch several (forward_wgmma.cu next_unit), causal
         // ones longest first, and reuse Q's rows and the stage ring across units
         {48, 512, 64, 128, true, 0.f, true},   {40, 600, 128, 128, false, 5.f, true},
+        // head_dim 64 at block 128 with keys past n: the wgmma dK/dQ kernel's masked blocks (dkdq_consume)
+        {2, 700, 64, 128, false, 5.f, true},   {3, 333, 64, 128, true, 0.f, true},
     };
   }
   Problem probe;
