@@ -219,7 +219,11 @@ bool check_case(const Case& c, uint32_t seed) {
 int check(bool small) {
   std::vector<Case> cases;
   if (small) {
-    cases = {{1, 77, 64, 64, true, 0.f, true}, {1, 200, 128, 128, false, 5.f, true}};
+    // the sanitizers' cases, all with keys past n: both head dims and block sizes; hd 64 at block 128 causal and not
+    cases = {{1, 77, 64, 64, true, 0.f, true},
+             {1, 200, 128, 128, false, 5.f, true},
+             {1, 333, 64, 128, true, 0.f, true},
+             {1, 200, 64, 128, false, 5.f, true}};
   } else {
     cases = {
         {2, 256, 64, 128, false, 0.f, true},   {2, 256, 128, 128, false, 0.f, true},

@@ -3,7 +3,7 @@
 # the chosen steps on the GPU of this machine:
 #   check    kernels vs the C++ model of the sage8 numerics and vs exact attention   -> check.txt
 #   bench    TFLOP/s table                                                        -> bench.txt, bench.jsonl
-#   memcheck compute-sanitizer memcheck on a small and an odd-length case          -> memcheck.txt
+#   memcheck compute-sanitizer memcheck on four small odd-length cases         -> memcheck.txt
 #   racecheck, synccheck  the same cases under compute-sanitizer's shared-memory race and barrier checkers
 #                                                                      -> racecheck.txt, synccheck.txt
 #            (racecheck also runs race_probe, the kernels' slot-reuse handshake alone -> race-probe.txt)
