@@ -102,13 +102,9 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 #pragma unroll
     for (int e = 0; e < 4; ++e) dk[t][e] = dv[t][e] = 0.f;
 
-  // Two schedules of a query block, chosen by measurement (NOTES.md v7):
-  //   overlapped  S^T of the block was issued at the end of the previous one, as soon as dK's accumulator was folded
-  //               (it runs under dQ's staging); dP^T = V dO^T is issued behind it and P^T computed while dP^T
-  //               finishes, then dS^T. 5-8% faster causal, 1-2% at head_dim 64;
-  //   together    S^T and dP^T issued together, P^T and dS^T in one pass: 2% faster at head_dim 128 without causal
-  //               masking, where ptxas schedules the overlapped loop worse.
-  constexpr bool kOverlapped = kCausal || D == 64;
+  // A query block's schedule: its S^T was issued at the end of the previous block, as soon as dK's accumulator was
+  // folded (it runs under dQ's staging); dP^T = V dO^T is issued behind it and P^T computed while dP^T finishes, then
+  // dS^T (NOTES.md v7, v22).
   float ds[kBlock / 8][4];  // dP^T, then dS^T in place: 64 keys x 128 queries
   int acc[kBlock / 8][4];   // S^T
   float pt[kBlock / 8][4];  // P^T
@@ -118,17 +114,14 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
   };
   const int i_begin = c.first_block(kCausal);
   mbar_wait(bars.key_full, 0);
-  if constexpr (kOverlapped) {
-    mbar_wait(&bars.full[0], 0);
-    wgmma_fence();
-    scores();
-  }
+  mbar_wait(&bars.full[0], 0);
+  wgmma_fence();
+  scores();
   float sq_next = sqg[i_begin];  // sQ loaded a block ahead: its latency would hold the exponentials
   auto step = [&](int i, auto has_next, auto masked_block) {
     // Compile-time branches: none may be taken with a wgmma in flight (the loop below says which blocks are masked).
     constexpr bool kNext = decltype(has_next)::value, kMasked = decltype(masked_block)::value;
     const uint32_t parity = (i - i_begin) & 1;
-    if constexpr (!kOverlapped) mbar_wait(&bars.full[0], parity);
     wgmma_fence();
     wgmma_bf16_ss_first(ds, v_desc, do_desc);
 #pragma unroll
@@ -136,18 +129,16 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       const uint64_t step = (kk / 4) * kPanelDesc + 2 * (kk % 4);
       wgmma_bf16_ss(ds, v_desc + step, do_desc + step);
     }
-    if constexpr (!kOverlapped) scores_t<D>(acc, k_desc, q_desc);
     wgmma_commit();
 
     const float sq = sq_next;
     if constexpr (kNext) sq_next = sqg[i + 1];
     const float c2 = scores_log2(sq, sk, softmax_scale);
-    const bool masked = kCausal || kOverlapped ? kMasked : c.k0 + kBlock > n;
     const float* lse = reinterpret_cast<const float*>(smem + L::kLse);
     const float* delta = reinterpret_cast<const float*>(smem + L::kDelta);
     auto pair_at = [&](const float* x, int t) { return *reinterpret_cast<const float2*>(x + 8 * t + 2 * c.tq); };
     auto probability = [&](int t, int e, float2 l) {
-      pt[t][e] = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, masked, e < 2 ? c.key0 : c.key1,
+      pt[t][e] = p_of<kCausal>(acc[t][e], c2, e & 1 ? l.y : l.x, kMasked, e < 2 ? c.key0 : c.key1,
                                i * kBlock + 8 * t + 2 * c.tq + (e & 1), n);
     };
     float ds_max = 0.f, p_max = 0.f;
@@ -156,33 +147,18 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       ds_max = fmaxf(ds_max, fabsf(ds[t][e]));
       if constexpr (kFuseDv) p_max = fmaxf(p_max, pt[t][e]);
     };
-    if constexpr (kOverlapped) {
-      wgmma_wait<1>();
-      fence_registers(acc);
+    wgmma_wait<1>();
+    fence_registers(acc);
 #pragma unroll
-      for (int t = 0; t < kBlock / 8; ++t)
+    for (int t = 0; t < kBlock / 8; ++t)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) probability(t, e, pair_at(lse, t));
-      wgmma_wait<0>();
-      fence_registers(ds);
+      for (int e = 0; e < 4; ++e) probability(t, e, pair_at(lse, t));
+    wgmma_wait<0>();
+    fence_registers(ds);
 #pragma unroll
-      for (int t = 0; t < kBlock / 8; ++t)
+    for (int t = 0; t < kBlock / 8; ++t)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) score_gradient(t, e, pair_at(delta, t));
-    } else {
-      wgmma_wait<0>();
-      fence_registers(ds);
-      fence_registers(acc);
-#pragma unroll
-      for (int t = 0; t < kBlock / 8; ++t) {
-        const float2 l = pair_at(lse, t), d = pair_at(delta, t);
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          probability(t, e, l);
-          score_gradient(t, e, d);
-        }
-      }
-    }
+      for (int e = 0; e < 4; ++e) score_gradient(t, e, pair_at(delta, t));
     release(&bars.empty[0], c);  // group A: the products that read it are done, and so is the dS phase
     if (issuer) bulk_wait_read();  // the last block's dQ reduction has read the staging (the barrier tells all)
     const float2 maxima = consumers_max(make_float2(ds_max, p_max), max_slots, int(parity), c);
@@ -242,7 +218,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
 #pragma unroll
       for (int e = 0; e < 4; ++e) dk[t][e] = fold_dk(dk[t][e], kacc[t][e], ck);
 
-    if constexpr (kOverlapped && kNext) {  // the next block's S^T, once its group A is in
+    if constexpr (kNext) {  // the next block's S^T, once its group A is in
       mbar_wait(&bars.full[0], parity ^ 1);
       wgmma_fence();
       scores();
@@ -276,11 +252,10 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     }
     release(&bars.empty[1], c);  // group B
   };
-  // Which blocks' P^T is masked, told at compile time where the P^T pass runs with dP^T in flight (kOverlapped): there
-  // ptxas does not branch and computed the mask per element on every block (NOTES.md v22). Causal, only the diagonal,
-  // the first block: keys past n lie in the last key block, whose only query block is its diagonal. Otherwise all
-  // blocks or none, by whether this key block has keys past n; at head_dim 128 that test stays at runtime, and ptxas
-  // keeps a masked and an unmasked copy of the one-pass P^T and dS^T behind it.
+  // Which blocks' P^T is masked, known at compile time: the P^T pass runs with dP^T in flight, where ptxas does not
+  // branch, and a runtime test became a per-element mask on every block (NOTES.md v22). Causal, only the diagonal, the
+  // first block: keys past n lie in the last key block, whose only query block is its diagonal. Otherwise all blocks
+  // or none, by whether this key block has keys past n.
   using Yes = std::true_type;
   using No = std::false_type;
   int i = i_begin;
@@ -295,7 +270,7 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
       step(i, No{}, Yes{});
     else
       step(i, No{}, No{});
-  } else if (kOverlapped && c.k0 + kBlock > n) {
+  } else if (c.k0 + kBlock > n) {
     blocks(Yes{});
   } else {
     blocks(No{});
