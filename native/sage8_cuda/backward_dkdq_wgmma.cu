@@ -165,8 +165,8 @@ __device__ inline void dkdq_consume(const BackwardParams& b, uint8_t* smem, int 
     mbar_wait(&bars.full[1], parity);
     const Int8Scale ds_q(maxima.x), p_q(maxima.y);
     const float ds_scale = ds_q.scale;
-    uint32_t pf[kBlock / 32][4];
-    int pv[D / 8][4];
+    [[maybe_unused]] uint32_t pf[kBlock / 32][4];  // fused dV only
+    [[maybe_unused]] int pv[D / 8][4];
     if constexpr (kFuseDv) {  // dV's product first: the tensor cores run it while dS is quantized below
       quantize_to_a(pf, pt, p_q.inverse);
       issue_pv<D>(pv, pf, dot_desc);

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 namespace sage8_cuda {
 namespace {
@@ -171,7 +170,6 @@ __device__ inline void quantize_block(const QuantizeParams& p, QuantizeShared<D,
   // x * (127 / amax), as the reference: one division per scale, a multiply per element.
   float inverse[8];
   if (p.mode == ScaleMode::kPerBlockAndChannel) {
-#pragma unroll
     float m[8] = {};
 #pragma unroll
     for (int ps = 0; ps < kPasses; ++ps) {
@@ -388,15 +386,11 @@ void launch_quantize(const Problem& p, const QuantizeLaunch& tensors, cudaStream
 }
 
 void launch_dq_finalize(const Problem& p, const float* acc, bool wgmma, uint16_t* dq, cudaStream_t stream) {
-  const auto launch = [&](auto d) {
+  with_config(p, [&](auto d, auto, auto) {
     constexpr int D = decltype(d)::value;
     const dim3 grid((p.tokens + kFinalizeRows<D> - 1) / kFinalizeRows<D>, p.batch_heads);
     dq_finalize_kernel<D><<<grid, kThreads, 0, stream>>>(acc, dq, p.tokens, p.padded(), wgmma);
-  };
-  if (p.head_dim == 64)
-    launch(std::integral_constant<int, 64>{});
-  else
-    launch(std::integral_constant<int, 128>{});
+  });
   check_launch("sage8 dQ finalize");
 }
 
