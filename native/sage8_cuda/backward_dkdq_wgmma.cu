@@ -46,6 +46,9 @@ struct DkdqLayout {
   static constexpr uint32_t kTxA = 3 * kTile + 2 * kBlock * 4;
   static constexpr uint32_t kTxB = kTile + (kFuseDv ? kTile + D * 4 : 0);
   static_assert(kV >= kConsumerWarps * 16 * D * 2, "store_keys' staging fits in K's and K^T's tiles");
+  static_assert(kKeyBytes == kQ - kKey && kTxA == kDelta + kBlock * 4 - kQ && kDelta + kBlock * 4 <= kQt &&
+                    kTxB == kSdo - kQt + (kFuseDv ? D * 4 : 0),
+                "each mbarrier expects the bytes of the slots its copies fill");
   static_assert((kKey | kKt | kV | kQ | kDo | kQt | kDot | kDs | kTile) % 1024 == 0,
                 "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };

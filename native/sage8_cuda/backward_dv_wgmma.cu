@@ -28,6 +28,8 @@ struct DvLayout {
   static constexpr uint32_t kStageTxBytes = 2 * kTile + D * 4 + kBlock * 4;
   static_assert((kKey | kQ | kDot | kTile) % 1024 == 0, "the wgmma operand tiles start on the 1024-byte swizzle atoms");
   static_assert(kDot >= kConsumerWarps * 16 * D * 2, "store_keys' staging fits in K's tile and the Q stages");
+  static_assert(kKeyBytes == kQ - kKey && kStages * kStageTxBytes == kMax - kQ,
+                "each mbarrier expects the bytes of the slots its copies fill");
 };
 
 #ifdef SAGE8_HAS_WGMMA

@@ -53,6 +53,7 @@ struct StageLayout {
   static constexpr int kAllocBytes = kBytes + 1024;  // dynamic shared memory is only 16-byte aligned
   static constexpr uint32_t kStageTxBytes = 2 * kTileBytes + D * 4;
   static_assert(kQueryRows % BK == 0, "a block's query rows are whole quantization blocks");
+  static_assert(kStages * kStageTxBytes == kSv + kStages * D * 4 - kK, "a stage expects the bytes of its three slots");
   static_assert(kK % 1024 == 0 && kV % 1024 == 0 && kTileBytes % 1024 == 0 && kQ8 % 1024 == 0,
                 "the wgmma operand tiles start on the 1024-byte swizzle atoms");
 };
