@@ -78,7 +78,7 @@ Workspace carve(const Problem& p, void* base, bool backward) {
   Carver c(base);
   const size_t bh = p.batch_heads, d = p.head_dim, npad = p.padded(), nb = p.blocks();
   Workspace w;
-  w.k_partial = c.take<float>(bh * k_mean_partials(p) * d);
+  w.k_partial = c.take<float>(k_sums_floats(p));  // none without smoothing
   w.q8 = c.take<int8_t>(bh * npad * d);
   w.k8 = c.take<int8_t>(bh * npad * d);
   w.sq = c.take<float>(bh * nb);
